@@ -27,12 +27,12 @@ var ErrInvalid = errors.New("scorecard: invalid")
 // of the bin each feature falls in. BasePoints, BaseOdds and PDO state the scaling: at score
 // BasePoints the odds good:bad are BaseOdds, and every PDO points doubles them.
 type Scorecard struct {
-	Name            string    `json:"name,omitempty"`
-	Description     string    `json:"description,omitempty"`
-	BasePoints      float64   `json:"base_points"`
-	BaseOdds        float64   `json:"base_odds"`
-	PDO             float64   `json:"pdo"`
-	InterceptPoints float64   `json:"intercept_points,omitempty"`
+	Name            string  `json:"name,omitempty"`
+	Description     string  `json:"description,omitempty"`
+	BasePoints      float64 `json:"base_points"`
+	BaseOdds        float64 `json:"base_odds"`
+	PDO             float64 `json:"pdo"`
+	InterceptPoints float64 `json:"intercept_points,omitempty"`
 	// Characteristics are the scored features (JSON "features"); the field is not called
 	// Features because that name is the method listing their names.
 	Characteristics []Feature `json:"features"`

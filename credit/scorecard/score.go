@@ -43,20 +43,45 @@ const (
 // shortfall against their best bin, worst first (ties by feature order), at most MaxReasons.
 func (s *Scorecard) Score(r Record) Result {
 	raw := s.InterceptPoints
-	var reasons []Reason
+	// Keep the worst MaxReasons by insertion; labels are only formatted for those.
+	type shortfall struct {
+		feature *Feature
+		bin     *Bin
+		kind    binKind
+		points  float64
+		amount  float64
+	}
+	var top [MaxReasons]shortfall
+	n := 0
 	for i := range s.Characteristics {
 		f := &s.Characteristics[i]
-		points, label := f.Points(r[f.Name])
+		b, kind := f.lookup(r[f.Name])
+		points := 0.0
+		if b != nil {
+			points = b.Points
+		}
 		raw += points
-		if shortfall := f.BestPoints() - points; shortfall > 0 {
-			reasons = append(reasons, Reason{Feature: f.Name, Bin: label, Points: points, Shortfall: shortfall, Code: f.Code()})
+		amount := f.BestPoints() - points
+		if amount <= 0 || n == MaxReasons && amount <= top[n-1].amount {
+			continue
+		}
+		j := min(n, MaxReasons-1)
+		for j > 0 && top[j-1].amount < amount {
+			top[j] = top[j-1]
+			j--
+		}
+		top[j] = shortfall{f, b, kind, points, amount}
+		n = min(n+1, MaxReasons)
+	}
+	res := Result{Score: Clamp(raw), Raw: raw}
+	if n > 0 {
+		res.Reasons = make([]Reason, n)
+		for i, sf := range top[:n] {
+			res.Reasons[i] = Reason{Feature: sf.feature.Name, Bin: sf.feature.binLabel(sf.bin, sf.kind),
+				Points: sf.points, Shortfall: sf.amount, Code: sf.feature.Code()}
 		}
 	}
-	sort.SliceStable(reasons, func(i, j int) bool { return reasons[i].Shortfall > reasons[j].Shortfall })
-	if len(reasons) > MaxReasons {
-		reasons = reasons[:MaxReasons]
-	}
-	return Result{Score: Clamp(raw), Raw: raw, Reasons: reasons}
+	return res
 }
 
 // Clamp rounds a raw score half away from zero and clamps it to [MinScore, MaxScore].
@@ -82,33 +107,56 @@ func (f *Feature) Points(value string) (float64, string) {
 // Lookup returns the bin a raw value falls in and its label; the bin is nil for an unlisted
 // category when the feature has no else bin.
 func (f *Feature) Lookup(value string) (*Bin, string) {
+	b, kind := f.lookup(value)
+	return b, f.binLabel(b, kind)
+}
+
+type binKind uint8
+
+const (
+	regularBin binKind = iota
+	missingBin
+	elseBin
+)
+
+func (f *Feature) lookup(value string) (*Bin, binKind) {
 	value = strings.TrimSpace(value)
 	if value == "" {
-		return &f.Missing, MissingLabel
+		return &f.Missing, missingBin
 	}
 	if f.Type == TypeNumeric {
 		x, ok := parseNumber(value)
 		if !ok {
-			return &f.Missing, MissingLabel
+			return &f.Missing, missingBin
 		}
 		// Bins are ascending and gap-free, so the first whose upper bound exceeds x holds it.
 		i := sort.Search(len(f.Bins), func(i int) bool { return f.Bins[i].Max == nil || x < *f.Bins[i].Max })
 		if i == len(f.Bins) {
 			i = len(f.Bins) - 1 // only reachable for an unvalidated card
 		}
-		return &f.Bins[i], f.Bins[i].label(TypeNumeric)
+		return &f.Bins[i], regularBin
 	}
 	for i := range f.Bins {
 		for _, v := range f.Bins[i].Values {
 			if v == value {
-				return &f.Bins[i], f.Bins[i].label(TypeCategorical)
+				return &f.Bins[i], regularBin
 			}
 		}
 	}
 	if f.Else != nil {
-		return f.Else, ElseLabel
+		return f.Else, elseBin
 	}
-	return nil, ElseLabel
+	return nil, elseBin
+}
+
+func (f *Feature) binLabel(b *Bin, kind binKind) string {
+	switch kind {
+	case missingBin:
+		return MissingLabel
+	case elseBin:
+		return ElseLabel
+	}
+	return b.label(f.Type)
 }
 
 // BestPoints is the most points any bin of the feature gives, including missing and else.
