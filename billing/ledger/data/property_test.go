@@ -1,0 +1,181 @@
+package data_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/huabei/huabei/app/data"
+	"github.com/huabei/huabei/app/data/datatest"
+	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/billing/ledger/biz"
+)
+
+var errRollback = errors.New("caller rolls back")
+
+// model is what the book must hold: balance by normal side per account:owner.
+type model map[[2]string]money.Amount
+
+func (m model) apply(l *biz.Ledger, e biz.Entry) {
+	for _, p := range e.Postings {
+		def, _ := l.Chart().Lookup(p.Account)
+		amt := p.Amount
+		if p.Debit != def.DebitNormal() {
+			amt = -amt
+		}
+		m[[2]string{p.Account, p.Owner}] += amt
+	}
+}
+
+type propertyGen struct {
+	rnd    *rand.Rand
+	n      int
+	posted []biz.Entry
+}
+
+var propertyAccounts = [][2]string{
+	{biz.AccountCash, ""}, {biz.AccountEquityCapital, ""}, {biz.AccountIncomeMerchantDiscount, ""},
+	{biz.AccountIncomeInterest, ""}, {biz.AccountExpenseCreditLoss, ""},
+	{biz.AccountMerchantPayable, "m1"}, {biz.AccountMerchantPayable, "m2"},
+	{biz.AccountReceivablePrincipal, "u1"}, {biz.AccountReceivablePrincipal, "u2"}, {biz.AccountReceivablePrincipal, "u3"},
+	{biz.AccountCustomerCreditBalance, "u1"}, {biz.AccountSPVCollectionsPayable, "p1"},
+}
+
+// valid makes a balanced entry of 2 to 5 postings over random accounts.
+func (g *propertyGen) valid() biz.Entry {
+	g.n++
+	k := 2 + g.rnd.IntN(4)
+	ps := make([]biz.Posting, k)
+	var sum int64
+	for i := range k - 1 {
+		a := propertyAccounts[g.rnd.IntN(len(propertyAccounts))]
+		amt := 1 + g.rnd.Int64N(100_000)
+		ps[i] = biz.Posting{Account: a[0], Owner: a[1], Debit: true, Amount: money.Amount(amt)}
+		sum += amt
+	}
+	a := propertyAccounts[g.rnd.IntN(len(propertyAccounts))]
+	ps[k-1] = biz.Posting{Account: a[0], Owner: a[1], Amount: money.Amount(sum)}
+	g.rnd.Shuffle(k, func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+	// Randomly flip sides of whole entry so credits are spread too.
+	if g.rnd.IntN(2) == 0 {
+		for i := range ps {
+			ps[i].Debit = !ps[i].Debit
+		}
+	}
+	return entry(fmt.Sprintf("prop:%d", g.n), day1.AddDays(g.rnd.IntN(5)), ps...)
+}
+
+// invalid breaks a valid entry in one of several ways and returns the error expected.
+func (g *propertyGen) invalid() (biz.Entry, error) {
+	e := g.valid()
+	switch g.rnd.IntN(6) {
+	case 0:
+		e.Postings[0].Amount++
+		return e, biz.ErrUnbalanced
+	case 1:
+		e.Postings[g.rnd.IntN(len(e.Postings))].Amount = 0
+		return e, biz.ErrInvalidAmount
+	case 2:
+		e.Postings[g.rnd.IntN(len(e.Postings))].Amount = -money.Amount(1 + g.rnd.IntN(100))
+		return e, biz.ErrInvalidAmount
+	case 3:
+		e.Postings[g.rnd.IntN(len(e.Postings))].Account = "suspense"
+		return e, biz.ErrUnknownAccount
+	case 4:
+		e.Postings = nil
+		return e, biz.ErrEmptyEntry
+	default:
+		if len(g.posted) == 0 {
+			e.Postings[0].Amount++
+			return e, biz.ErrUnbalanced
+		}
+		e.IdempotencyID = g.posted[g.rnd.IntN(len(g.posted))].IdempotencyID
+		return e, biz.ErrIdempotencyConflict
+	}
+}
+
+// TestLedgerProperty runs random sequences of valid entries, replays, invalid entries and
+// rolled-back transactions, and checks the invariants after every step.
+func TestLedgerProperty(t *testing.T) {
+	const steps = 250
+	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
+		for seed := uint64(1); seed <= 2; seed++ {
+			l := newLedger(d)
+			ctx := context.Background()
+			g := &propertyGen{rnd: rand.New(rand.NewPCG(seed, 99)), n: int(seed) * 1_000_000}
+			want := model{}
+			for step := range steps {
+				before := state(t, d)
+				what := ""
+				switch op := g.rnd.IntN(10); {
+				case op < 4: // valid entry
+					what = "valid entry"
+					e := g.valid()
+					if _, err := l.Post(ctx, e); err != nil {
+						t.Fatalf("seed %d step %d: %v", seed, step, err)
+					}
+					want.apply(l, e)
+					g.posted = append(g.posted, e)
+				case op < 5 && len(g.posted) > 0: // replay, postings shuffled
+					what = "replay"
+					e := g.posted[g.rnd.IntN(len(g.posted))]
+					e.Postings = append([]biz.Posting(nil), e.Postings...)
+					g.rnd.Shuffle(len(e.Postings), func(i, j int) { e.Postings[i], e.Postings[j] = e.Postings[j], e.Postings[i] })
+					if _, err := l.Post(ctx, e); err != nil {
+						t.Fatalf("seed %d step %d replay: %v", seed, step, err)
+					}
+					sameState(t, before, state(t, d), what)
+				case op < 7: // invalid entry, alone or after a valid one in the same transaction
+					what = "invalid entry"
+					bad, wantErr := g.invalid()
+					err := d.InTx(ctx, func(ctx context.Context) error {
+						if g.rnd.IntN(2) == 0 {
+							if _, err := l.Post(ctx, g.valid()); err != nil {
+								return err
+							}
+						}
+						_, err := l.Post(ctx, bad)
+						return err
+					})
+					if !errors.Is(err, wantErr) {
+						t.Fatalf("seed %d step %d: err = %v, want %v", seed, step, err, wantErr)
+					}
+					sameState(t, before, state(t, d), what)
+				default: // valid entries in a transaction the caller rolls back
+					what = "rolled-back transaction"
+					err := d.InTx(ctx, func(ctx context.Context) error {
+						for range 1 + g.rnd.IntN(3) {
+							if _, err := l.Post(ctx, g.valid()); err != nil {
+								return err
+							}
+						}
+						return errRollback
+					})
+					if !errors.Is(err, errRollback) {
+						t.Fatalf("seed %d step %d: %v", seed, step, err)
+					}
+					sameState(t, before, state(t, d), what)
+				}
+				checkInvariants(t, d)
+				for k, v := range want {
+					got, err := l.Balance(ctx, k[0], k[1])
+					if err != nil || got != v {
+						t.Fatalf("seed %d step %d (%s): balance %s:%s = %v (%v), want %v", seed, step, what, k[0], k[1], got, err, v)
+					}
+				}
+			}
+			tb, err := l.TrialBalance(ctx, day1.AddDays(10))
+			if err != nil || !tb.Balanced {
+				t.Fatalf("trial balance: %+v %v", tb, err)
+			}
+			// Start the second seed on an empty book: its model starts from zero.
+			for _, tbl := range []string{"ledger_entry", "ledger_posting", "ledger_balance"} {
+				if _, err := d.SQL().Exec("DELETE FROM " + tbl); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
