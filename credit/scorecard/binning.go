@@ -81,14 +81,14 @@ func (f *binnedFeature) rowWOE(i int) float64 {
 	}
 }
 
-func (f *binnedFeature) computeWOE(totalGood, totalBad int) {
+func (f *binnedFeature) computeWOE() {
 	goods := make([]int, 0, len(f.bins)+1)
 	bads := make([]int, 0, len(f.bins)+1)
 	for _, b := range f.bins {
 		goods, bads = append(goods, b.good), append(bads, b.bad)
 	}
 	goods, bads = append(goods, f.missing.good), append(bads, f.missing.bad)
-	// Totals come from the whole data set; InformationValue's sums equal them.
+	// The missing bin is included, so the sums InformationValue takes are the data set totals.
 	woes, iv := InformationValue(goods, bads)
 	f.woes, f.missWOE, f.iv = woes[:len(f.bins)], woes[len(f.bins)], iv
 	f.elseWOE = 0
@@ -162,13 +162,13 @@ func binNumeric(name string, values []string, bad []bool, initialBins, minCount 
 	for _, dir := range []float64{1, -1} {
 		cand := mergeMonotonic(append([]binCount(nil), bins...), dir, totalGood, totalBad)
 		f.bins = cand
-		f.computeWOE(totalGood, totalBad)
+		f.computeWOE()
 		if f.iv > bestIV+1e-12 {
 			best, bestIV = cand, f.iv
 		}
 	}
 	f.bins = best
-	f.computeWOE(totalGood, totalBad)
+	f.computeWOE()
 	for i, v := range values {
 		if f.row[i] == -1 {
 			continue
@@ -290,6 +290,6 @@ func binCategorical(name string, values []string, bad []bool, minCount int) *bin
 			f.row[i] = index[v]
 		}
 	}
-	f.computeWOE(totalGood, totalBad)
+	f.computeWOE()
 	return f
 }
