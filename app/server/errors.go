@@ -25,13 +25,18 @@ func invalidBody(msg string) error {
 func Sanitize(ctx context.Context, logger *log.Helper, err error) *errors.Error {
 	var ke *errors.Error
 	if stderrors.As(err, &ke) {
-		if ke.Code >= 500 && ke.Reason != apierr.ReasonUnavailable {
+		if ke.Code >= 500 && ke.Reason != apierr.ReasonUnavailable && ke.Reason != apierr.ReasonInternal {
 			logger.WithContext(ctx).Errorw("msg", "server error", "reason", ke.Reason, "error", err.Error(), "request_id", RequestID(ctx))
 			if ke.Reason == "" || strings.Contains(ke.Message, "sql") {
 				return apierr.ErrInternal
 			}
 		}
-		out := errors.New(int(ke.Code), ke.Reason, ke.Message).WithMetadata(ke.Metadata)
+		// protojson refuses invalid UTF-8, and messages may quote client input.
+		md := make(map[string]string, len(ke.Metadata))
+		for k, v := range ke.Metadata {
+			md[strings.ToValidUTF8(k, "?")] = strings.ToValidUTF8(v, "?")
+		}
+		out := errors.New(int(ke.Code), ke.Reason, strings.ToValidUTF8(ke.Message, "?")).WithMetadata(md)
 		if ke.Reason == "" {
 			out.Reason = http.StatusText(int(ke.Code))
 		}
