@@ -88,7 +88,6 @@ func (l *Ledger) DayEnd(ctx context.Context, date clock.Date) (DayEndReport, err
 	}
 	for _, f := range tb.Reconciliation.Failures {
 		metricReconcilerFailures.WithLabelValues(f.Check).Inc()
-		lg.Errorw("msg", "ledger reconciliation check failed", "business_date", date.String(), "check", f.Check, "error", f.Error)
 	}
 	metricLastDayEnd.Set(float64(date.Int()))
 	lg.Infow("msg", "ledger day-end closed", "business_date", date.String(), "snapshot_rows", n,

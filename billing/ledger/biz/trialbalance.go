@@ -2,7 +2,10 @@ package biz
 
 import (
 	"context"
+	stderrors "errors"
 	"sort"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
 
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/money"
@@ -32,6 +35,7 @@ type Difference struct {
 }
 
 // ReconcilerFailure records a reconciler that could not run; it counts as an alarm too.
+// Error is the reason and message of a Kratos error, or a generic text (the cause is logged).
 type ReconcilerFailure struct {
 	Check string
 	Error string
@@ -119,7 +123,13 @@ func (l *Ledger) reconcile(ctx context.Context, date clock.Date) Reconciliation 
 	for _, nr := range rs {
 		diffs, err := nr.r.Reconcile(ctx, date)
 		if err != nil {
-			out.Failures = append(out.Failures, ReconcilerFailure{Check: nr.name, Error: err.Error()})
+			// The cause may hold SQL or addresses: log it, show only a domain message.
+			l.log.WithContext(ctx).Errorw("msg", "ledger reconciliation check failed", "check", nr.name, "business_date", date.String(), "error", err)
+			msg := "check could not run; see the server log"
+			if ke := new(kerrors.Error); stderrors.As(err, &ke) {
+				msg = ke.Reason + ": " + ke.Message
+			}
+			out.Failures = append(out.Failures, ReconcilerFailure{Check: nr.name, Error: msg})
 			continue
 		}
 		for _, d := range diffs {
