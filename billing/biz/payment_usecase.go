@@ -1,0 +1,174 @@
+package biz
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/huabei/huabei/app/clock"
+	"github.com/huabei/huabei/app/ids"
+	"github.com/huabei/huabei/app/money"
+)
+
+// PaymentUseCase authorizes, captures, cancels and refunds checkout payments.
+type PaymentUseCase struct {
+	repo   PaymentRepo
+	tx     Transactor
+	credit CreditLines
+	ledger Ledger
+	clock  clock.Clock
+	cfg    PaymentConfig
+	log    *log.Helper
+
+	captureHook CaptureHook
+	refundHook  RefundHook
+}
+
+// NewPaymentUseCase builds the use case.
+func NewPaymentUseCase(repo PaymentRepo, tx Transactor, credit CreditLines, l Ledger, clk clock.Clock, cfg PaymentConfig, logger log.Logger) *PaymentUseCase {
+	if logger == nil {
+		logger = log.DefaultLogger
+	}
+	if cfg.DefaultCategory == "" {
+		cfg.DefaultCategory = DefaultPaymentConfig().DefaultCategory
+	}
+	return &PaymentUseCase{repo: repo, tx: tx, credit: credit, ledger: l, clock: clk, cfg: cfg,
+		log: log.NewHelper(log.With(logger, "module", "billing/payments"))}
+}
+
+// SetCaptureHook installs the capture hook (wiring, before serving).
+func (uc *PaymentUseCase) SetCaptureHook(h CaptureHook) { uc.captureHook = h }
+
+// SetRefundHook installs the refund hook (wiring, before serving).
+func (uc *PaymentUseCase) SetRefundHook(h RefundHook) { uc.refundHook = h }
+
+// Config returns the configuration in use.
+func (uc *PaymentUseCase) Config() PaymentConfig { return uc.cfg }
+
+// AuthorizeRequest is a merchant's request to be paid from a shopper's line.
+type AuthorizeRequest struct {
+	UserID           string
+	MerchantID       string
+	MerchantOrderID  string
+	Amount           money.Amount
+	MerchantCategory string // "" → configured default
+	Installments     int    // 0, 3, 6, 9 or 12
+	Description      string
+}
+
+// Authorize runs the credit risk rules, holds the amount and records the payment in one
+// transaction (the caller's, if any). A decline is a recorded payment with status
+// declined, not an error. A repeated (merchant, order id) returns the first payment and
+// changes nothing.
+func (uc *PaymentUseCase) Authorize(ctx context.Context, r AuthorizeRequest) (Payment, error) {
+	if r.MerchantCategory == "" {
+		r.MerchantCategory = uc.cfg.DefaultCategory
+	}
+	if !uc.cfg.knownCategory(r.MerchantCategory) {
+		return Payment{}, ErrUnknownMerchantCategory
+	}
+	start := time.Now()
+	now := uc.clock.Now()
+	base := Payment{
+		ID: ids.New(), UserID: r.UserID, MerchantID: r.MerchantID, MerchantOrderID: r.MerchantOrderID,
+		Amount: r.Amount, MerchantCategory: r.MerchantCategory, Installments: r.Installments,
+		Description: r.Description, AuthorizedDate: clock.DateOf(now), AuthorizedAt: now, UpdatedAt: now,
+	}
+	var out Payment
+	var repeat bool
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		p := base
+		p.Status = PaymentAuthorized
+		// Insert first: a repeated order stops here without touching the line.
+		inserted, err := uc.repo.InsertPayment(ctx, p)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			out, err = uc.repo.PaymentByOrder(ctx, r.MerchantID, r.MerchantOrderID)
+			repeat = true
+			return err
+		}
+		repeat = false
+		dec, err := uc.credit.Authorize(ctx, CreditAuthRequest{
+			UserID: p.UserID, MerchantID: p.MerchantID, MerchantCategory: p.MerchantCategory, Amount: p.Amount, PaymentID: p.ID,
+		})
+		if err != nil {
+			return err
+		}
+		if !dec.Approved {
+			p.Status = PaymentDeclined
+			p.DeclineReason = dec.Reason
+			if err := uc.repo.UpdatePayment(ctx, p); err != nil {
+				return err
+			}
+		}
+		out = p
+		return nil
+	})
+	if err != nil {
+		return Payment{}, err
+	}
+	if !repeat {
+		authorizeSeconds.Observe(time.Since(start).Seconds())
+		paymentsTotal.WithLabelValues(out.Status, out.DeclineReason).Inc()
+	}
+	return out, nil
+}
+
+// Get returns a payment the caller may see.
+func (uc *PaymentUseCase) Get(ctx context.Context, id int64, s Scope) (Payment, error) {
+	p, err := uc.repo.Payment(ctx, id, false)
+	if err != nil {
+		return Payment{}, err
+	}
+	if err := s.check(p); err != nil {
+		return Payment{}, err
+	}
+	return p, nil
+}
+
+// Cancel voids an open authorization and releases its hold.
+func (uc *PaymentUseCase) Cancel(ctx context.Context, id int64, s Scope) (Payment, error) {
+	now := uc.clock.Now()
+	var out Payment
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err := uc.repo.Payment(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := s.check(p); err != nil {
+			return err
+		}
+		if p.Status != PaymentAuthorized {
+			return ErrPaymentNotAuthorized.WithMetadata(map[string]string{"status": p.Status})
+		}
+		if err := uc.credit.ReleaseHold(ctx, p.UserID, p.Amount); err != nil {
+			return err
+		}
+		p.Status = PaymentCancelled
+		p.CancelledAt = now
+		p.UpdatedAt = now
+		if err := uc.repo.UpdatePayment(ctx, p); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	if err != nil {
+		return Payment{}, err
+	}
+	paymentsTotal.WithLabelValues(PaymentCancelled, "").Inc()
+	return out, nil
+}
+
+func captureEntryID(paymentID int64) string {
+	return "payment:" + strconv.FormatInt(paymentID, 10) + ":capture"
+}
+
+func refundEntryID(paymentID, refundID int64) string {
+	return fmt.Sprintf("payment:%d:refund:%d", paymentID, refundID)
+}
