@@ -137,10 +137,12 @@ var (
 )
 
 // MeasureInterval expresses the time from start to d (start ≤ d) in unit-periods: whole
-// unit-periods counted back from d while they still end on or after start, then the
-// remaining days as a fraction — days/30 per month of a month-based unit (all months are
-// equal), /15 for a semimonth, /7 per week. A year counts the remaining whole months as
-// twelfths and the days left after them as 365ths.
+// unit-periods counted back from d while they still end on or after start, then the odd
+// part as a fraction. For month-based units the odd part is whole months counted back
+// further plus the remaining days at 30 a month (all months are equal), over the months of
+// the unit: two months from 01-10 to 03-01 is (1 + 22/30)/2, as Appendix J example
+// (c)(4)(ii) requires. A semimonth's odd days count /15, a week's /7 per week; the odd part
+// of a year is its whole months as twelfths when it is whole months, else its days /365.
 func MeasureInterval(unit UnitPeriod, start, d clock.Date) Interval {
 	switch {
 	case weeksPerUnit[unit] > 0:
@@ -165,15 +167,18 @@ func MeasureInterval(unit UnitPeriod, start, d clock.Date) Interval {
 			t--
 		}
 		at := backMonths(d, t*m)
-		if unit != UnitYear {
-			return Interval{T: t, F: float64(at.DaysSince(start)) / float64(30*m)}
-		}
-		k := 0 // whole months left in the odd part of a year
-		for k < 11 && !backMonths(at, k+1).Before(start) {
+		k := 0 // whole months left in the odd part
+		for k < m-1 && !backMonths(at, k+1).Before(start) {
 			k++
 		}
-		rest := backMonths(at, k).DaysSince(start)
-		return Interval{T: t, F: float64(k)/12 + float64(rest)/365}
+		rest := float64(backMonths(at, k).DaysSince(start))
+		if unit == UnitYear {
+			if rest == 0 { // whole months: all months are equal
+				return Interval{T: t, F: float64(k) / 12}
+			}
+			return Interval{T: t, F: float64(at.DaysSince(start)) / 365}
+		}
+		return Interval{T: t, F: (float64(k) + rest/30) / float64(m)}
 	}
 	return Interval{}
 }
