@@ -67,6 +67,12 @@ type Repo interface {
 	// Entries returns up to limit entries (with all their postings) that touch the
 	// account and owner, after the cursor (nil: from the start).
 	Entries(ctx context.Context, account, owner string, after *EntryCursor, limit int) ([]Entry, error)
+	// AppendGroup inserts several entries with their postings and balance deltas (none
+	// with a Floor delta) in one go. When any of their idempotency ids exists already or
+	// repeats within the group it writes nothing and returns written=false.
+	AppendGroup(ctx context.Context, es []NewEntry) (written bool, err error)
+	// InTransaction reports whether ctx carries an open transaction.
+	InTransaction(ctx context.Context) bool
 	// SnapshotDay writes the closing totals per account and owner as of date (replacing
 	// a previous snapshot of that date) and returns how many rows it wrote.
 	SnapshotDay(ctx context.Context, date int) (int, error)
@@ -76,8 +82,9 @@ type Repo interface {
 type Option func(*options)
 
 type options struct {
-	accounts []AccountDef
-	now      func() time.Time
+	accounts   []AccountDef
+	now        func() time.Time
+	noGrouping bool
 }
 
 // WithAccounts adds accounts to the chart or replaces the definitions of existing codes
@@ -85,6 +92,9 @@ type options struct {
 func WithAccounts(defs ...AccountDef) Option {
 	return func(o *options) { o.accounts = append(o.accounts, defs...) }
 }
+
+// WithoutGroupCommit makes every Post outside a transaction commit alone (tests).
+func WithoutGroupCommit() Option { return func(o *options) { o.noGrouping = true } }
 
 // WithNow sets the clock that stamps CreatedAt (tests).
 func WithNow(now func() time.Time) Option { return func(o *options) { o.now = now } }
@@ -99,6 +109,9 @@ type Ledger struct {
 
 	mu          sync.RWMutex
 	reconcilers []namedReconciler
+
+	grouping bool
+	group    groupCommitter
 }
 
 // NewLedger builds the ledger on the default chart of accounts plus opts. It panics on an
@@ -115,7 +128,7 @@ func NewLedger(repo Repo, tx Transactor, logger log.Logger, opts ...Option) *Led
 	if logger == nil {
 		logger = log.DefaultLogger
 	}
-	return &Ledger{repo: repo, tx: tx, log: log.NewHelper(log.With(logger, "module", "billing/ledger")), chart: chart, now: o.now}
+	return &Ledger{repo: repo, tx: tx, log: log.NewHelper(log.With(logger, "module", "billing/ledger")), chart: chart, now: o.now, grouping: !o.noGrouping}
 }
 
 // Chart returns the chart of accounts in use.
@@ -133,6 +146,12 @@ func (l *Ledger) Post(ctx context.Context, e Entry) (Entry, error) {
 	e.ID = ids.New()
 	e.CreatedAt = l.now().Truncate(time.Millisecond)
 	rec := NewEntry{Entry: e, PostingsHash: postingsDigest(e.Postings), Deltas: l.chart.balanceDeltas(e)}
+	if err := ctx.Err(); err != nil {
+		return Entry{}, err
+	}
+	if l.grouping && !hasFloor(rec.Deltas) && !l.repo.InTransaction(ctx) && l.postGrouped(rec) {
+		return e, nil
+	}
 	var out Entry
 	err := l.tx.InTx(ctx, func(ctx context.Context) error {
 		created, err := l.repo.Append(ctx, rec)
@@ -274,4 +293,13 @@ func parseCursor(s string) (*EntryCursor, error) {
 		return nil, ErrInvalidCursor
 	}
 	return &EntryCursor{BusinessDate: date, EntryID: n}, nil
+}
+
+func hasFloor(ds []BalanceDelta) bool {
+	for _, d := range ds {
+		if d.Floor {
+			return true
+		}
+	}
+	return false
 }

@@ -15,8 +15,9 @@ import (
 
 // TestConcurrentPosts has 32 goroutines post 10,000 entries that all touch cash, a
 // handful of merchant payables and merchant-discount income; every tenth runs inside a
-// caller transaction with a second entry. No error may surface and every balance must
-// come out exact.
+// caller transaction with a second entry, half the goroutines commit alone (no group
+// commit), and every thirteenth entry is posted twice at the same moment. No error may
+// surface, a replay returns the original, and every balance must come out exact.
 func TestConcurrentPosts(t *testing.T) {
 	const (
 		workers = 32
@@ -27,6 +28,7 @@ func TestConcurrentPosts(t *testing.T) {
 			t.Skip("short")
 		}
 		l := newLedger(d)
+		alone := newLedger(d, biz.WithoutGroupCommit())
 		ctx := context.Background()
 		var (
 			next       atomic.Int64
@@ -41,6 +43,10 @@ func TestConcurrentPosts(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				l := l
+				if w%2 == 1 {
+					l = alone
+				}
 				for {
 					i := next.Add(1)
 					if i > total {
@@ -66,6 +72,22 @@ func TestConcurrentPosts(t *testing.T) {
 							_, err := l.Post(ctx, settle)
 							return err
 						})
+					} else if i%13 == 0 {
+						var twin biz.Entry
+						var twinErr error
+						done := make(chan struct{})
+						go func() {
+							defer close(done)
+							twin, twinErr = alone.Post(ctx, capture)
+						}()
+						var got biz.Entry
+						got, err = l.Post(ctx, capture)
+						<-done
+						if err == nil && twinErr == nil && got.ID != twin.ID {
+							err = fmt.Errorf("concurrent replay: ids %d and %d", got.ID, twin.ID)
+						} else if err == nil {
+							err = twinErr
+						}
 					} else {
 						_, err = l.Post(ctx, capture)
 					}

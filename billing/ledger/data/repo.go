@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -34,7 +35,7 @@ func NewRepo(d *data.Data) biz.Repo {
 
 // Append writes the entry row first: a duplicate idempotency id stops it before anything
 // else is written. Then one multi-row insert for the postings and one multi-row additive
-// upsert for the balance rows (sorted by key, so concurrent entries lock in one order).
+// upsert for the balance rows.
 func (r *repo) Append(ctx context.Context, ne biz.NewEntry) (bool, error) {
 	q := r.d.DB(ctx)
 	e := ne.Entry
@@ -71,44 +72,127 @@ func (r *repo) Append(ctx context.Context, ne biz.NewEntry) (bool, error) {
 		}
 	}
 
+	if err := r.insertPostings(ctx, q, []biz.NewEntry{ne}); err != nil {
+		return false, fmt.Errorf("billing/ledger/data: insert postings of %s: %w", e.IdempotencyID, err)
+	}
+	if err := r.addBalances(ctx, q, add); err != nil {
+		return false, fmt.Errorf("billing/ledger/data: update balances of %s: %w", e.IdempotencyID, err)
+	}
+	return true, nil
+}
+
+// AppendGroup is Append for many entries with four statements in all: entries, postings,
+// and one additive upsert over the group's balance rows, folded and sorted by key.
+func (r *repo) AppendGroup(ctx context.Context, es []biz.NewEntry) (bool, error) {
+	if len(es) == 0 {
+		return true, nil
+	}
+	q := r.d.DB(ctx)
 	var sb strings.Builder
-	args := make([]any, 0, len(e.Postings)*7)
-	sb.WriteString("INSERT INTO ledger_posting (entry_id, seq, account, owner, debit, credit, business_date) VALUES ")
-	for i, p := range e.Postings {
+	args := make([]any, 0, len(es)*7)
+	sb.WriteString("INSERT INTO ledger_entry (id, idempotency_id, entry_type, description, business_date, postings_hash, created_at) VALUES ")
+	for i, ne := range es {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
 		sb.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-		var dr, cr money.Amount
-		if p.Debit {
-			dr = p.Amount
-		} else {
-			cr = p.Amount
-		}
-		args = append(args, e.ID, i, p.Account, p.Owner, int64(dr), int64(cr), e.BusinessDate.Int())
+		e := ne.Entry
+		args = append(args, e.ID, e.IdempotencyID, e.Type, e.Description, e.BusinessDate.Int(), ne.PostingsHash, e.CreatedAt.UnixMilli())
 	}
 	if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
-		return false, fmt.Errorf("billing/ledger/data: insert postings of %s: %w", e.IdempotencyID, err)
+		if r.d.Dialect.IsDuplicate(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("billing/ledger/data: insert %d entries: %w", len(es), err)
 	}
-
-	if len(add) > 0 {
-		sb.Reset()
-		args = args[:0]
-		sb.WriteString("INSERT INTO ledger_balance (account, owner, shard, debits, credits) VALUES ")
-		for i, dl := range add {
-			if i > 0 {
-				sb.WriteString(", ")
+	if err := r.insertPostings(ctx, q, es); err != nil {
+		return false, fmt.Errorf("billing/ledger/data: insert postings of %d entries: %w", len(es), err)
+	}
+	type key struct {
+		account, owner string
+		shard          int
+	}
+	folded := map[key]int{}
+	var deltas []biz.BalanceDelta
+	for _, ne := range es {
+		for _, dl := range ne.Deltas {
+			if dl.Floor {
+				return false, fmt.Errorf("billing/ledger/data: floor account %s in a group", dl.Account)
 			}
-			sb.WriteString("(?, ?, ?, ?, ?)")
-			args = append(args, dl.Account, dl.Owner, dl.Shard, int64(dl.Debits), int64(dl.Credits))
+			k := key{dl.Account, dl.Owner, dl.Shard}
+			if i, ok := folded[k]; ok {
+				deltas[i].Debits += dl.Debits
+				deltas[i].Credits += dl.Credits
+				continue
+			}
+			folded[k] = len(deltas)
+			deltas = append(deltas, dl)
 		}
-		sb.WriteString(r.upsertBalance)
-		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
-			return false, fmt.Errorf("billing/ledger/data: update balances of %s: %w", e.IdempotencyID, err)
+	}
+	sort.Slice(deltas, func(i, j int) bool {
+		a, b := deltas[i], deltas[j]
+		if a.Account != b.Account {
+			return a.Account < b.Account
 		}
+		if a.Owner != b.Owner {
+			return a.Owner < b.Owner
+		}
+		return a.Shard < b.Shard
+	})
+	if err := r.addBalances(ctx, q, deltas); err != nil {
+		return false, fmt.Errorf("billing/ledger/data: update balances of %d entries: %w", len(es), err)
 	}
 	return true, nil
 }
+
+func (r *repo) insertPostings(ctx context.Context, q data.Querier, es []biz.NewEntry) error {
+	var sb strings.Builder
+	args := make([]any, 0, len(es)*3*7)
+	sb.WriteString("INSERT INTO ledger_posting (entry_id, seq, account, owner, debit, credit, business_date) VALUES ")
+	first := true
+	for _, ne := range es {
+		e := ne.Entry
+		for i, p := range e.Postings {
+			if !first {
+				sb.WriteString(", ")
+			}
+			first = false
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			var dr, cr money.Amount
+			if p.Debit {
+				dr = p.Amount
+			} else {
+				cr = p.Amount
+			}
+			args = append(args, e.ID, i, p.Account, p.Owner, int64(dr), int64(cr), e.BusinessDate.Int())
+		}
+	}
+	_, err := q.ExecContext(ctx, sb.String(), args...)
+	return err
+}
+
+// addBalances adds deltas (sorted by key, so concurrent writers lock rows in one order)
+// with one multi-row additive upsert.
+func (r *repo) addBalances(ctx context.Context, q data.Querier, deltas []biz.BalanceDelta) error {
+	if len(deltas) == 0 {
+		return nil
+	}
+	var sb strings.Builder
+	args := make([]any, 0, len(deltas)*5)
+	sb.WriteString("INSERT INTO ledger_balance (account, owner, shard, debits, credits) VALUES ")
+	for i, dl := range deltas {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, dl.Account, dl.Owner, dl.Shard, int64(dl.Debits), int64(dl.Credits))
+	}
+	sb.WriteString(r.upsertBalance)
+	_, err := q.ExecContext(ctx, sb.String(), args...)
+	return err
+}
+
+func (r *repo) InTransaction(ctx context.Context) bool { return data.InTransaction(ctx) }
 
 // applyFloored adds a shrinking delta to a Floor row only if the row stays >= 0.
 func (r *repo) applyFloored(ctx context.Context, q data.Querier, dl biz.BalanceDelta) (bool, error) {
