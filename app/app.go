@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport"
 
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/conf"
@@ -95,12 +96,15 @@ func New(ctx context.Context, cfg *conf.Config, logger log.Logger) (*App, func()
 // Kratos returns the Kratos application running both transports (and the job
 // scheduler, when wired), stopping gracefully on SIGINT/SIGTERM.
 func (a *App) Kratos() *kratos.App {
-	opts := []kratos.Option{
+	// kratos.Server replaces the server list, so every server goes into one call.
+	servers := []transport.Server{a.Servers.HTTP, a.Servers.GRPC}
+	if a.jobs.Scheduler != nil {
+		servers = append(servers, a.jobs.Scheduler)
+	}
+	return kratos.New(
 		kratos.Name("huabei"),
 		kratos.Version(Version),
 		kratos.Logger(a.Logger),
-		kratos.Server(a.Servers.HTTP, a.Servers.GRPC),
-	}
-	opts = append(opts, a.jobs.serverOptions()...)
-	return kratos.New(opts...)
+		kratos.Server(servers...),
+	)
 }

@@ -166,7 +166,7 @@ func (s *Server) start(bin string) {
 	s.exited = exited
 	s.mu.Unlock()
 	go func() { _ = cmd.Wait(); close(exited) }()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(120 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
@@ -182,7 +182,7 @@ func (s *Server) start(bin string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("server not healthy after 60s:\n%s", s.Logs())
+	t.Fatalf("server not healthy after 120s:\n%s", s.Logs())
 }
 
 // Stop terminates the server gracefully (SIGTERM).
