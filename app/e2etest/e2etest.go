@@ -40,6 +40,14 @@ func repoRoot() string {
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
+		// make test builds the binary once for every test package.
+		if p := os.Getenv("HUABEI_E2E_BINARY"); p != "" {
+			binPath = p
+			if _, err := os.Stat(p); err != nil {
+				buildErr = fmt.Errorf("HUABEI_E2E_BINARY: %w", err)
+			}
+			return
+		}
 		dir, err := os.MkdirTemp("", "huabei-e2e-bin")
 		if err != nil {
 			buildErr = err
