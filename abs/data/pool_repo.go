@@ -53,6 +53,10 @@ WHERE p.owner = ? AND p.capture_date <= ? AND p.principal_outstanding > 0 AND p.
   AND cl.status <> 'overdue' AND cl.frozen = 0
   AND NOT EXISTS (SELECT 1 FROM abs_pool_asset pa WHERE pa.asset_id = p.id AND pa.status = 'active')`
 	args := []any{biz.OwnerLender, cutoff.Int()}
+	if r.tableExists(ctx, "billing_account") {
+		// 0 DPD: billing's delinquency state (absent row = never billed = current)
+		q += " AND NOT EXISTS (SELECT 1 FROM billing_account ba WHERE ba.user_id = p.user_id AND ba.days_past_due > 0)"
+	}
 	if c.MinScore > 0 {
 		q += " AND cl.score >= ?"
 		args = append(args, c.MinScore)
@@ -366,12 +370,18 @@ func (r *Repo) SetOwner(ctx context.Context, ids []int64, from, to string) (int,
 	return int(n), money.Amount(sum.Int64), nil
 }
 
-// AssetStates returns the live state of pool assets: purchase owner and outstanding;
-// DPD is 0 unless the obligor's line is overdue (billing's DPD table is not read yet).
+// AssetStates returns the live state of pool assets: purchase owner and outstanding, and
+// the obligor's days past due from billing_account (when billing's table exists;
+// otherwise 1 for an overdue credit line, else 0).
 func (r *Repo) AssetStates(ctx context.Context, poolID int64, ids []int64) ([]biz.AssetState, error) {
-	q := `SELECT pa.asset_id, pa.user_id, p.owner, p.principal_outstanding, pa.status,
-  CASE WHEN cl.status = 'overdue' THEN 1 ELSE 0 END
-FROM abs_pool_asset pa JOIN purchase p ON p.id = pa.asset_id LEFT JOIN credit_line cl ON cl.user_id = pa.user_id
+	dpd := "CASE WHEN cl.status = 'overdue' THEN 1 ELSE 0 END"
+	join := ""
+	if r.tableExists(ctx, "billing_account") {
+		dpd = "COALESCE(ba.days_past_due, 0)"
+		join = " LEFT JOIN billing_account ba ON ba.user_id = pa.user_id"
+	}
+	q := `SELECT pa.asset_id, pa.user_id, p.owner, p.principal_outstanding, pa.status, ` + dpd + `
+FROM abs_pool_asset pa JOIN purchase p ON p.id = pa.asset_id LEFT JOIN credit_line cl ON cl.user_id = pa.user_id` + join + `
 WHERE pa.pool_id = ?`
 	if ids != nil {
 		if len(ids) == 0 {
@@ -394,17 +404,7 @@ WHERE pa.pool_id = ?`
 		}
 		out = append(out, s)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if dpd := r.dpdSource(ctx); dpd != nil {
-		for i := range out {
-			if v, err := dpd(ctx, out[i].UserID); err == nil && v >= 0 {
-				out[i].DPD = v
-			}
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // MarkRemoved marks pool assets bought back.
@@ -468,9 +468,4 @@ func (r *Repo) PoolOutstanding(ctx context.Context, poolID int64) (money.Amount,
 		return 0, 0, fmt.Errorf("abs/data: pool outstanding: %w", err)
 	}
 	return money.Amount(v.Int64), n, nil
-}
-
-// dpdSource returns a per-user days-past-due reader when billing's account table exists.
-func (r *Repo) dpdSource(ctx context.Context) func(ctx context.Context, userID string) (int, error) {
-	return nil
 }
