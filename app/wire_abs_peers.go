@@ -1,5 +1,10 @@
 package app
 
-// wireABSPeers connects the asset center to credit (funding source) and billing
-// (collections hook) once those domains are wired.
-func (a *App) wireABSPeers() {}
+// wireABSPeers connects the asset center to credit: applications and payment
+// authorizations (FUNDING_EXHAUSTED) read the asset center's funding, cached ≤ 1 s.
+// Billing's collections hook is connected in wireABSBilling once billing exposes it.
+func (a *App) wireABSPeers() {
+	if a.credit.Lines != nil {
+		a.credit.SetFunding(a.abs.AssetCenter)
+	}
+}
