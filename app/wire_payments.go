@@ -1,11 +1,137 @@
 package app
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/huabei/huabei/app/ids"
+	"github.com/huabei/huabei/app/job"
+	"github.com/huabei/huabei/app/money"
+	v1 "github.com/huabei/huabei/billing/api/v1"
+	"github.com/huabei/huabei/billing/biz"
+	billingdata "github.com/huabei/huabei/billing/data"
+	"github.com/huabei/huabei/billing/service"
+	creditbiz "github.com/huabei/huabei/credit/biz"
+)
 
 // paymentsModule holds what the payments domain exposes to the rest of the wiring.
-type paymentsModule struct{}
+type paymentsModule struct {
+	// UseCase authorizes, captures, cancels and refunds; installments install their
+	// hooks with UseCase.SetCaptureHook / SetRefundHook during wiring.
+	UseCase *biz.PaymentUseCase
+	// Repo reads and writes payments and purchases (billing, installments, abs).
+	Repo *billingdata.PaymentRepo
+}
 
-// wirePayments builds the payments domain and registers its routes (owned by the payments engineers).
+// paymentsConfig is the payments section of configs/config.yaml.
+type paymentsConfig struct {
+	AutoCaptureDays       int               `json:"auto_capture_days"`
+	MerchantDiscountRate  string            `json:"merchant_discount_rate"`
+	CategoryDiscountRates map[string]string `json:"category_discount_rates"`
+	DefaultCategory       string            `json:"default_category"`
+	Categories            []string          `json:"categories"`
+}
+
+func (c paymentsConfig) parse() (biz.PaymentConfig, error) {
+	out := biz.DefaultPaymentConfig()
+	if c.AutoCaptureDays < 0 {
+		return out, fmt.Errorf("payments.auto_capture_days must not be negative")
+	}
+	if c.AutoCaptureDays > 0 {
+		out.AutoCaptureDays = c.AutoCaptureDays
+	}
+	rate := func(name, s string) (decimal.Decimal, error) {
+		r, err := decimal.NewFromString(s)
+		if err != nil || r.IsNegative() || r.GreaterThan(decimal.NewFromInt(1)) {
+			return decimal.Decimal{}, fmt.Errorf("payments.%s %q must be a rate between 0 and 1", name, s)
+		}
+		return r, nil
+	}
+	if c.MerchantDiscountRate != "" {
+		r, err := rate("merchant_discount_rate", c.MerchantDiscountRate)
+		if err != nil {
+			return out, err
+		}
+		out.DiscountRate = r
+	}
+	out.CategoryDiscountRates = map[string]decimal.Decimal{}
+	for cat, s := range c.CategoryDiscountRates {
+		r, err := rate("category_discount_rates."+cat, s)
+		if err != nil {
+			return out, err
+		}
+		out.CategoryDiscountRates[cat] = r
+	}
+	if c.DefaultCategory != "" {
+		out.DefaultCategory = c.DefaultCategory
+	}
+	out.Categories = c.Categories
+	if len(out.Categories) > 0 {
+		found := false
+		for _, k := range out.Categories {
+			found = found || k == out.DefaultCategory
+		}
+		if !found {
+			out.Categories = append(out.Categories, out.DefaultCategory)
+		}
+	}
+	return out, nil
+}
+
+// creditLinesForPayments adapts the credit domain's line use case to billing's CreditLines.
+type creditLinesForPayments struct{ lines *creditbiz.LineUseCase }
+
+func (c creditLinesForPayments) Authorize(ctx context.Context, r biz.CreditAuthRequest) (biz.CreditAuthDecision, error) {
+	d, err := c.lines.Authorize(ctx, creditbiz.AuthRequest{UserID: r.UserID, MerchantID: r.MerchantID,
+		MerchantCategory: r.MerchantCategory, Amount: r.Amount, PaymentID: r.PaymentID})
+	return biz.CreditAuthDecision{Approved: d.Approved, Reason: d.Reason}, err
+}
+func (c creditLinesForPayments) CaptureHold(ctx context.Context, userID string, held, captured money.Amount) error {
+	return c.lines.CaptureHold(ctx, userID, held, captured)
+}
+func (c creditLinesForPayments) ReleaseHold(ctx context.Context, userID string, amount money.Amount) error {
+	return c.lines.ReleaseHold(ctx, userID, amount)
+}
+func (c creditLinesForPayments) ReleaseOutstanding(ctx context.Context, userID string, amount money.Amount) error {
+	return c.lines.ReleaseOutstanding(ctx, userID, amount)
+}
+
+// wirePayments builds the payments domain, registers its routes, gRPC service and the
+// auto_capture job.
 func (a *App) wirePayments(ctx context.Context) error {
+	var raw paymentsConfig
+	if err := a.Config.Scan("payments", &raw); err != nil {
+		return err
+	}
+	cfg, err := raw.parse()
+	if err != nil {
+		return err
+	}
+	repo := billingdata.NewPaymentRepo(a.Data)
+	uc := biz.NewPaymentUseCase(repo, a.Data, creditLinesForPayments{a.credit.Lines}, a.ledger.Ledger, a.Clock, cfg, a.Logger)
+	svc := service.NewPaymentService(uc, a.Idem)
+	svc.Register(a.Servers.Routes)
+	v1.RegisterPaymentServiceServer(a.Servers.GRPC, svc)
+	a.payments = paymentsModule{UseCase: uc, Repo: repo}
+
+	// One short transaction per payment; the checkpoint is the last payment id examined,
+	// so a crashed run resumes after it and a repeated run finds nothing left to capture.
+	a.Jobs().Register("auto_capture", func(ctx context.Context, run *job.Run) error {
+		var after int64
+		if cp := run.Checkpoint(); cp != "" {
+			id, ok := ids.Parse(cp)
+			if !ok {
+				return fmt.Errorf("auto_capture: bad checkpoint %q", cp)
+			}
+			after = id
+		}
+		_, err := uc.AutoCaptureFrom(ctx, run.Date, after, func(ctx context.Context, lastID int64, captured int) error {
+			return run.SaveCheckpoint(ctx, strconv.FormatInt(lastID, 10), captured)
+		})
+		return err
+	})
 	return nil
 }

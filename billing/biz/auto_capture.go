@@ -16,17 +16,26 @@ const autoCaptureChunk = 100
 // transaction, so a crash loses nothing and a re-run captures only what is left: a
 // completed run repeated is a no-op. It returns how many payments it captured.
 func (uc *PaymentUseCase) AutoCapture(ctx context.Context, businessDate clock.Date) (processed int, err error) {
+	return uc.AutoCaptureFrom(ctx, businessDate, 0, nil)
+}
+
+// AutoCaptureFrom is AutoCapture resuming after payment id afterID (a job checkpoint);
+// chunkDone, when set, is called after every chunk with the last payment id examined and
+// how many of the chunk were captured (the job runner saves its checkpoint there).
+func (uc *PaymentUseCase) AutoCaptureFrom(ctx context.Context, businessDate clock.Date, afterID int64,
+	chunkDone func(ctx context.Context, lastID int64, captured int) error) (processed int, err error) {
 	days := uc.cfg.AutoCaptureDays
 	if days <= 0 {
 		days = DefaultPaymentConfig().AutoCaptureDays
 	}
 	cutoff := businessDate.AddDays(-days)
-	var after int64
+	after := afterID
 	for {
 		due, err := uc.repo.DueAuthorizations(ctx, cutoff, after, autoCaptureChunk)
 		if err != nil {
 			return processed, err
 		}
+		captured := 0
 		for _, id := range due {
 			if err := ctx.Err(); err != nil {
 				return processed, err
@@ -38,9 +47,15 @@ func (uc *PaymentUseCase) AutoCapture(ctx context.Context, businessDate clock.Da
 			case err != nil:
 				return processed, err
 			default:
-				processed++
+				captured++
 			}
 			after = id
+		}
+		processed += captured
+		if chunkDone != nil && len(due) > 0 {
+			if err := chunkDone(ctx, after, captured); err != nil {
+				return processed, err
+			}
 		}
 		if len(due) < autoCaptureChunk {
 			return processed, nil
