@@ -313,9 +313,6 @@ func (u *AssetCenter) Report(ctx context.Context, poolID int64, period clock.Dat
 		return nil, err
 	}
 	r := &Report{PoolID: p.ID, Period: start.Period(), OriginalBalance: p.OriginalBalance}
-	if p.Status == PoolTransferred && !start.After(clock.FromInt(p.TransferDate)) || start.Before(p.Cutoff) {
-		// cut-off month: the pool starts with its frozen balance
-	}
 	r.Beginning = p.OriginalBalance - before[FlowPrincipal] - before[FlowDefault] - before[FlowBuyback] + before[FlowPurchase]
 	if end.Before(p.Cutoff) {
 		r.Beginning = 0
