@@ -57,7 +57,9 @@ func (r *LineRepo) get(ctx context.Context, userID, suffix string) (*biz.Line, e
 }
 
 // Get implements biz.LineRepo.
-func (r *LineRepo) Get(ctx context.Context, userID string) (*biz.Line, error) { return r.get(ctx, userID, "") }
+func (r *LineRepo) Get(ctx context.Context, userID string) (*biz.Line, error) {
+	return r.get(ctx, userID, "")
+}
 
 // GetForUpdate implements biz.LineRepo.
 func (r *LineRepo) GetForUpdate(ctx context.Context, userID string) (*biz.Line, error) {
