@@ -87,6 +87,16 @@ func (uc *BillingUseCase) allocate(ctx context.Context, st *userState, rep Repay
 		allocs = appendAlloc(allocs, Allocation{Kind: AllocPrincipal, Target: rep.Target, Amount: pr})
 	}
 	sortPurchases(st.purchases)
+	// Penalties first, oldest first: a penalty only ever accrues on past-due debt, even
+	// when it was billed on the current statement.
+	for si := range st.statements {
+		s := &st.statements[si]
+		if x := take(s.Penalty - s.PenaltyPaid); x > 0 {
+			s.PenaltyPaid += x
+			billedPaid += x
+			allocs = append(allocs, Allocation{Kind: AllocPenalty, Target: "statement:" + s.Period, StatementID: s.ID, Amount: x})
+		}
+	}
 	for si := range st.statements {
 		s := &st.statements[si]
 		if left == 0 {
