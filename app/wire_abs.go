@@ -37,6 +37,12 @@ func (a *App) wireABS(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("abs: installment_apr %q: %w", cfg.InstallmentAPR, err)
 	}
+	if !a.Config.Production() {
+		// Test hook: a small transfer batch so e2e tests crash between batches.
+		if n, err := strconv.Atoi(os.Getenv("HUABEI_TEST_TRANSFER_BATCH")); err == nil && n > 0 {
+			cfg.TransferBatch = n
+		}
+	}
 	uc := absbiz.NewAssetCenter(absdata.NewRepo(a.Data, single, inst), a.Data, a.ledger.Ledger, a.Clock, cfg, a.Logger)
 	if !a.Config.Production() {
 		// Test hook: HUABEI_TEST_CRASH_AFTER_BATCHES=n exits the process right after the
