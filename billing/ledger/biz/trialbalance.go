@@ -99,6 +99,9 @@ func (l *Ledger) TrialBalance(ctx context.Context, date clock.Date) (TrialBalanc
 	}
 	tb := TrialBalance{Date: date, Accounts: make([]TrialBalanceAccount, 0, len(totals))}
 	for _, t := range totals {
+		if t.Debits == 0 && t.Credits == 0 {
+			continue // no postings on or before date
+		}
 		def, ok := l.chart.Lookup(t.Account)
 		if !ok {
 			// A code that left the chart still has to be counted; call it debit-normal.

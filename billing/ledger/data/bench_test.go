@@ -14,11 +14,13 @@ import (
 
 // BenchmarkPost posts capture-like entries on MariaDB: 2 postings (receivable against
 // merchant payable) or 4 (plus discount income and cash), by 1 or 16 concurrent writers,
-// and reports entries/s. Users rotate over 10,000 so per-user rows rarely collide, as in
+// and reports entries/s. Posts outside a transaction share group commits; the
+// no-group-commit variants show the cost of one entry per transaction. Users rotate over 10,000 so per-user rows rarely collide, as in
 // production; the system accounts are shared by every entry.
 func BenchmarkPost(b *testing.B) {
 	d := datatest.Open(b, "mysql", false)
 	l := newLedger(d)
+	alone := newLedger(d, biz.WithoutGroupCommit())
 	var seq atomic.Int64
 	for _, postings := range []int{2, 4} {
 		for _, writers := range []int{1, 16} {
@@ -26,6 +28,12 @@ func BenchmarkPost(b *testing.B) {
 				benchPost(b, d, l, &seq, postings, writers)
 			})
 		}
+	}
+	// Each entry committed by itself, as when Post joins a caller's transaction.
+	for _, postings := range []int{2, 4} {
+		b.Run(fmt.Sprintf("postings=%d/writers=16/no-group-commit", postings), func(b *testing.B) {
+			benchPost(b, d, alone, &seq, postings, 16)
+		})
 	}
 }
 
