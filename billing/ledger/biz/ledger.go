@@ -138,6 +138,8 @@ func (l *Ledger) Chart() *Chart { return l.chart }
 // same IdempotencyID with the same postings in any order returns the original entry and
 // writes nothing; with other postings it fails with ErrIdempotencyConflict. On any error
 // the caller's transaction must be rolled back (InTx does so when the error is returned).
+// Outside a transaction concurrent Posts share group commits (see groupcommit.go); Post
+// returns once its entry is durable either way.
 func (l *Ledger) Post(ctx context.Context, e Entry) (Entry, error) {
 	if err := l.chart.validate(&e); err != nil {
 		return Entry{}, err
