@@ -3,6 +3,7 @@ package biz
 import (
 	"fmt"
 	"hash/fnv"
+	"strings"
 )
 
 // AccountType is the class of an account in the chart.
@@ -147,4 +148,25 @@ func shardOf(idempotencyID string) int {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(idempotencyID))
 	return int(h.Sum32() % BalanceShards)
+}
+
+// Account addresses one account: a chart code and an optional owner.
+type Account struct {
+	Code  string
+	Owner string
+}
+
+// String formats code:owner, or the code alone without owner
+// ("receivable.principal:123", "cash").
+func (a Account) String() string {
+	if a.Owner == "" {
+		return a.Code
+	}
+	return a.Code + ":" + a.Owner
+}
+
+// ParseAccount reverses Account.String: the owner follows the first colon.
+func ParseAccount(s string) Account {
+	code, owner, _ := strings.Cut(s, ":")
+	return Account{Code: code, Owner: owner}
 }

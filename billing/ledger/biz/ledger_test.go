@@ -335,3 +335,11 @@ func TestTrialBalanceReconcilers(t *testing.T) {
 		t.Fatalf("zero date: %v", err)
 	}
 }
+
+func TestAccountString(t *testing.T) {
+	for _, a := range []biz.Account{{Code: biz.AccountCash}, {Code: biz.AccountReceivablePrincipal, Owner: "123"}, {Code: biz.AccountSPVCollectionsPayable, Owner: "pool:7"}} {
+		if got := biz.ParseAccount(a.String()); got != a {
+			t.Errorf("ParseAccount(%q) = %+v, want %+v", a.String(), got, a)
+		}
+	}
+}
