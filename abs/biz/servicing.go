@@ -227,7 +227,7 @@ func (u *AssetCenter) Buyback(ctx context.Context, poolID int64, reason string, 
 		}
 		amounts := map[int64]money.Amount{}
 		for _, s := range states {
-			if s.Status != "active" || s.Owner != p.Owner() {
+			if s.Status != "active" || s.Owner != p.Owner() || s.Outstanding <= 0 {
 				continue
 			}
 			if reason == BuybackDefaulted && s.DPD <= DefaultDPD {

@@ -96,7 +96,7 @@ func amt(t *testing.T, v any) decimal.Decimal {
 func TestAssetCenterE2E(t *testing.T) {
 	for _, engine := range e2etest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			s := e2etest.Start(t, e2etest.Options{Engine: engine})
+			s := e2etest.Start(t, e2etest.Options{Engine: engine, Env: []string{"HUABEI_JOBS_CRON=off"}})
 			w := newWorld(t, s)
 			s.SetClock("2026-11-05T10:00:00+08:00")
 
@@ -169,14 +169,65 @@ func TestAssetCenterE2E(t *testing.T) {
 			}
 			w.checkBooks("2026-11-05")
 
-			// servicing and the period report
-			s.Must(200, "POST", "/v1/ops/jobs/abs_servicing/runs", w.ops, map[string]any{"business_date": "2026-11-06"})
-			rep := s.Must(200, "GET", "/v1/abs/pools/"+id+"/reports/2026-11", w.treasury, nil)
-			if rep.Str("beginning_balance") != "4000.00" || rep.Str("ending_balance") != "4000.00" || rep.Str("pool_factor") != "1.0000" {
-				t.Fatalf("report: %s", rep.Raw)
+			// alice repays 1000.00 on a sold purchase: owed to the pool.
+			s.SetClock("2026-11-20T10:00:00+08:00")
+			w.repay("alice", "1000.00", "a1")
+			if f := w.funding(); f["spv_payables"] != "1000.00" {
+				t.Fatalf("after repayment: %v", f)
 			}
-			w.checkBooks("2026-11-06")
+			rep := s.Must(200, "GET", "/v1/abs/pools/"+id+"/reports/2026-11", w.treasury, nil)
+			w.expect(rep, map[string]string{"beginning_balance": "4000.00", "principal_collected": "1000.00", "ending_balance": "3000.00",
+				"pool_factor": "0.7500", "smm": "0.2500", "cpr": "0.9683", "defaults": "0.00"})
+			w.checkBooks("2026-11-20")
+			w.job("abs_servicing", "2026-11-20")
+			if f := w.funding(); f["spv_payables"] != "0.00" {
+				t.Fatalf("after remittance: %v", f)
+			}
+
+			// December statement; alice pays it in full (1000.00 more to the pool), bob never pays.
+			s.SetClock("2026-12-01T00:30:00+08:00")
+			w.job("statements", "2026-12-01")
+			s.SetClock("2026-12-05T10:00:00+08:00")
+			w.repay("alice", "2000.00", "a2")
+			w.job("abs_servicing", "2026-12-05")
+			rep = s.Must(200, "GET", "/v1/abs/pools/"+id+"/reports/2026-12", w.treasury, nil)
+			w.expect(rep, map[string]string{"beginning_balance": "3000.00", "principal_collected": "1000.00", "ending_balance": "2000.00",
+				"remitted": "1000.00"})
+
+			// bob is more than 90 days past due: his assets are bought back as defaulted.
+			s.SetClock("2027-03-15T10:00:00+08:00")
+			w.job("accrue", "2027-03-15")
+			if acc := s.Must(200, "GET", "/v1/users/bob/account", w.ops, nil); acc.Num("days_past_due") <= 90 {
+				t.Fatalf("bob: %s", acc.Raw)
+			}
+			bb := s.Must(200, "POST", "/v1/abs/pools/"+id+"/buybacks", w.treasury, map[string]any{"reason": "defaulted"}, "Idempotency-Key: b1")
+			w.expect(bb, map[string]string{"asset_count": "2", "amount": "2000.00"})
+			rep = s.Must(200, "GET", "/v1/abs/pools/"+id+"/reports/2027-03", w.treasury, nil)
+			w.expect(rep, map[string]string{"beginning_balance": "2000.00", "defaults": "2000.00", "recoveries": "2000.00",
+				"ending_balance": "0.00", "mdr": "1.0000", "cumulative_default_rate": "0.5000", "pool_factor": "0.0000"})
+			w.checkBooks("2027-03-15")
 		})
+	}
+}
+
+func (w *world) job(name, date string) {
+	w.t.Helper()
+	if r := w.s.Must(200, "POST", "/v1/ops/jobs/"+name+"/runs", w.ops, map[string]any{"business_date": date}); r.Str("status") != "succeeded" {
+		w.t.Fatalf("job %s %s: %s", name, date, r.Raw)
+	}
+}
+
+func (w *world) repay(user, amount, key string) {
+	w.t.Helper()
+	w.s.Must(200, "POST", "/v1/users/"+user+"/repayments", e2etest.Token(user, auth.RoleShopper), map[string]any{"amount": amount}, "Idempotency-Key: "+key)
+}
+
+func (w *world) expect(r e2etest.Response, want map[string]string) {
+	w.t.Helper()
+	for k, v := range want {
+		if got := fmt.Sprint(r.Body[k]); got != v {
+			w.t.Errorf("%s = %q, want %q in %s", k, got, v, r.Raw)
+		}
 	}
 }
 
