@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/huabei/huabei/app/auth"
 	"github.com/huabei/huabei/app/e2etest"
@@ -230,6 +231,42 @@ func TestPaymentsE2E(t *testing.T) {
 					t.Fatalf("held %s", got)
 				}
 			})
+
+			t.Run("auto capture job", func(t *testing.T) {
+				openLine(t, s, "u-auto", "")
+				p := pay(t, s, merchant, map[string]any{"user_id": "u-auto", "merchant_order_id": "auto-1", "amount": "88.00"})
+				id := p.Str("payment_id")
+				authDate := p.Str("authorized_at")[:10]
+				d, err := time.Parse("2006-01-02", authDate)
+				if err != nil {
+					t.Fatal(err)
+				}
+				early := d.AddDate(0, 0, 9).Format("2006-01-02")
+				due := d.AddDate(0, 0, 10).Format("2006-01-02")
+				s.Must(200, "POST", "/v1/ops/jobs/auto_capture/runs", ops, map[string]any{"business_date": early})
+				if got := s.Must(200, "GET", "/v1/payments/"+id, ops, nil); got.Str("status") != "authorized" {
+					t.Fatalf("captured before due: %s", got.Raw)
+				}
+				s.SetClock(due)
+				run := s.Must(200, "POST", "/v1/ops/jobs/auto_capture/runs", ops, map[string]any{"business_date": due})
+				if run.Str("status") != "succeeded" {
+					t.Fatalf("job run: %s", run.Raw)
+				}
+				got := s.Must(200, "GET", "/v1/payments/"+id, ops, nil)
+				if got.Str("status") != "captured" || got.Str("capture_date") != due || got.Str("captured_amount") != "88.00" {
+					t.Fatalf("auto-captured: %s", got.Raw)
+				}
+				if l := line(t, s, "u-auto"); l.Str("held") != "0.00" || l.Str("outstanding") != "88.00" {
+					t.Fatalf("line: %s", l.Raw)
+				}
+			})
+
+			metrics := s.Call("GET", "/metrics", "", nil)
+			for _, want := range []string{`huabei_payments_total{reason="",status="authorized"}`, `huabei_payments_total{reason="VELOCITY_LIMIT",status="declined"}`, "huabei_payment_authorize_seconds_bucket"} {
+				if !strings.Contains(string(metrics.Raw), want) {
+					t.Errorf("metrics lack %s", want)
+				}
+			}
 
 			tb := s.Must(200, "GET", "/v1/ops/ledger/trial-balance", ops, nil)
 			if tb.Body["balanced"] != true {
