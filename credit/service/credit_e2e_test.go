@@ -170,9 +170,24 @@ func TestCreditE2E(t *testing.T) {
 			if r := s.Must(200, "GET", "/v1/credit/lines/alice", alice, nil); r.Str("status") != "frozen" {
 				t.Fatalf("frozen line: %s", r.Raw)
 			}
+			// the payment-time check refuses a frozen line
+			merchant := e2etest.Token("m-e2e", auth.RoleMerchant)
+			pay := func(order string) e2etest.Response {
+				return s.Must(200, "POST", "/v1/payments", merchant, map[string]any{"user_id": "alice", "merchant_order_id": order,
+					"amount": "100.00", "merchant_category": "apparel"}, "Idempotency-Key: "+order)
+			}
+			if r := pay("o-frozen"); r.Str("status") != "declined" || r.Str("decline_reason") != "ACCOUNT_FROZEN" {
+				t.Fatalf("payment on a frozen line: %s", r.Raw)
+			}
 			r = s.Must(200, "POST", "/v1/credit/lines/alice/unfreeze", ops, map[string]any{"reason": "cleared"})
 			if r.Str("status") != "active" {
 				t.Fatalf("unfreeze: %s", r.Raw)
+			}
+			if r := pay("o-after"); r.Str("status") != "authorized" {
+				t.Fatalf("payment after unfreeze: %s", r.Raw)
+			}
+			if r := s.Must(200, "GET", "/v1/credit/lines/alice", alice, nil); r.Str("held") != "100.00" || r.Str("available") != "5900.00" {
+				t.Fatalf("line after the payment: %s", r.Raw)
 			}
 			ev := s.Must(200, "GET", "/v1/credit/lines/alice/events?page_size=3", ops, nil)
 			events, _ := ev.Body["events"].([]any)
