@@ -115,6 +115,14 @@ type Installments interface {
 	PayPlan(ctx context.Context, userID string, planID int64, statementID int64, amount money.Amount, payoff bool) (principal, fee money.Amount, err error)
 }
 
+// PlanPrincipal is implemented by an installment hook that lets billing see and pay
+// plan principal billed on a statement (the caller posts the ledger entry and frees the
+// credit line).
+type PlanPrincipal interface {
+	PlanOwed(ctx context.Context, userID string, statementID int64) (money.Amount, error)
+	PayBilledPrincipal(ctx context.Context, userID string, statementID int64, amount money.Amount, today clock.Date) (money.Amount, error)
+}
+
 // CollectionsHook lets the asset center route principal collected on a purchase it sold
 // (owner is a pool id): the returned postings are added to the repayment's entry.
 type CollectionsHook interface {
@@ -173,6 +181,7 @@ func (uc *BillingUseCase) Config() BillingConfig { return uc.cfg }
 
 // userState is everything billing needs about one user, loaded under the account lock.
 type userState struct {
+	planOwed   map[int64]money.Amount // billed, unpaid installment principal by statement
 	acct       BillingAccount
 	statements []Statement // recent, oldest first
 	purchases  []BilledPurchase
@@ -197,6 +206,21 @@ func (uc *BillingUseCase) loadState(ctx context.Context, userID string, lock boo
 	if st.purchases, err = uc.repo.OpenPurchases(ctx, userID, clock.Date{}); err != nil {
 		return nil, err
 	}
+	st.planOwed = map[int64]money.Amount{}
+	if pp, ok := uc.installments.(PlanPrincipal); ok {
+		for _, s := range st.statements {
+			if s.Status == StatementPaid || s.InstallmentsDue == 0 {
+				continue
+			}
+			owed, err := pp.PlanOwed(ctx, userID, s.ID)
+			if err != nil {
+				return nil, err
+			}
+			if owed > 0 {
+				st.planOwed[s.ID] = owed
+			}
+		}
+	}
 	return st, nil
 }
 
@@ -218,7 +242,7 @@ func (st *userState) statement(id int64) *Statement {
 
 // principalOn is the outstanding principal of the purchases billed on statement id.
 func (st *userState) principalOn(id int64) money.Amount {
-	var sum money.Amount
+	sum := st.planOwed[id]
 	for _, p := range st.purchases {
 		if p.StatementID == id {
 			sum += p.Outstanding
@@ -242,6 +266,9 @@ func (st *userState) billedOwed() money.Amount {
 		if p.StatementID != 0 {
 			sum += p.Outstanding
 		}
+	}
+	for _, o := range st.planOwed {
+		sum += o
 	}
 	return sum
 }
@@ -282,6 +309,11 @@ func (st *userState) dpd(d clock.Date) int {
 // statements whose due date is before d.
 func (st *userState) interestBase(d clock.Date) money.Amount {
 	var sum money.Amount
+	for id, o := range st.planOwed {
+		if s := st.statement(id); s != nil && s.DueDate.Before(d) {
+			sum += o
+		}
+	}
 	for _, p := range st.purchases {
 		if p.StatementID == 0 || p.Outstanding == 0 {
 			continue

@@ -128,6 +128,18 @@ func (uc *BillingUseCase) allocate(ctx context.Context, st *userState, rep Repay
 				}
 			}
 		}
+		if owed := st.planOwed[s.ID]; owed > 0 && left > 0 {
+			pp, _ := uc.installments.(PlanPrincipal)
+			took, err := pp.PayBilledPrincipal(ctx, userID, s.ID, money.Min(left, owed), today)
+			if err != nil {
+				return rep, err
+			}
+			left -= took
+			st.planOwed[s.ID] -= took
+			principalPaid += took
+			billedPaid += took
+			allocs = appendAlloc(allocs, Allocation{Kind: AllocPrincipal, Target: tgt + ":installments", StatementID: s.ID, Amount: took})
+		}
 	}
 	// Principal billed before the recent statement window.
 	for i := range st.purchases {

@@ -21,6 +21,18 @@ type lister func(ctx context.Context, after string, limit int) ([]string, error)
 // moves to the end of the longest prefix of finished chunks, so a resumed run repeats
 // at most the chunks in flight, which the per-(user, date) unique keys make no-ops.
 func (uc *BillingUseCase) runChunks(ctx context.Context, run JobRun, list lister, perUser func(ctx context.Context, userID string) error) error {
+	return uc.runChunksBatch(ctx, run, list, func(ctx context.Context, users []string) error {
+		for _, u := range users {
+			if err := perUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// runChunksBatch is runChunks with a function over the whole chunk.
+func (uc *BillingUseCase) runChunksBatch(ctx context.Context, run JobRun, list lister, perChunk func(ctx context.Context, users []string) error) error {
 	after := run.Checkpoint()
 	type chunk struct {
 		users []string
@@ -75,14 +87,7 @@ func (uc *BillingUseCase) runChunks(ctx context.Context, run JobRun, list lister
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-				for _, u := range c.users {
-					if err := perUser(ctx, u); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			err := uc.tx.InTx(ctx, func(ctx context.Context) error { return perChunk(ctx, c.users) })
 			if err == nil {
 				mu.Lock()
 				c.done = true
@@ -116,9 +121,8 @@ func (uc *BillingUseCase) SetCrashHook(f func()) { uc.crash = f }
 
 // StatementsJob issues the statements dated date for every user with activity or a balance.
 func (uc *BillingUseCase) StatementsJob(ctx context.Context, date clock.Date, run JobRun) error {
-	return uc.runChunks(ctx, run, uc.repo.UsersAfter, func(ctx context.Context, u string) error {
-		_, err := uc.GenerateStatement(ctx, u, date)
-		return err
+	return uc.runChunksBatch(ctx, run, uc.repo.UsersAfter, func(ctx context.Context, users []string) error {
+		return uc.generateChunk(ctx, users, date)
 	})
 }
 
