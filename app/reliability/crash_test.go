@@ -70,9 +70,9 @@ func (d *loadDriver) start(workers int, seed uint64) {
 			mtok := e2etest.Token(merchant, auth.RoleMerchant)
 			otok := e2etest.Token(opsSubject, auth.RoleOps)
 			type captured struct {
-				id       string
-				left     int64
-				refunds  int
+				id      string
+				left    int64
+				refunds int
 			}
 			var caps []*captured
 			for n := 0; !d.stop.Load(); n++ {
