@@ -73,3 +73,6 @@ func (a *App) wireABS(ctx context.Context) error {
 	v1.RegisterAbsServiceServer(a.Servers.GRPC, svc)
 	return nil
 }
+
+// AssetCenter returns the asset center use case (huabeictl bench abs).
+func (a *App) AssetCenter() *absbiz.AssetCenter { return a.abs.AssetCenter }
