@@ -21,6 +21,7 @@ type ChunkInput struct {
 	Refunds       []CycleRefund
 	Repayments    []Repayment
 	MayHaveCredit bool // a repayment or refund ever went to the credit balance
+	HasPlans      bool // the user has installment plans
 }
 
 // StatementBulkRepo is the set-based side of BillingRepo used by the statements job.
@@ -109,7 +110,7 @@ func (uc *BillingUseCase) generateChunk(ctx context.Context, users []string, dat
 			s.Lines = append(s.Lines, StatementLine{Date: r.ReceivedDate, Kind: kind, Description: desc, Amount: -r.Amount})
 		}
 		var items []DueItem
-		if uc.installments != nil {
+		if uc.installments != nil && in.HasPlans {
 			if items, err = uc.installments.DueInstallments(ctx, u, s.ID, date); err != nil {
 				return err
 			}

@@ -163,6 +163,21 @@ func (r *StatementRepo) LoadChunk(ctx context.Context, users []string, date, sta
 		get(rp.UserID).Repayments = append(get(rp.UserID).Repayments, rp)
 	}
 	rows.Close()
+	// Only users with an installment plan can have installments falling due (read-only
+	// look at the installments table so the hook is not asked for everyone).
+	rows, err = db.QueryContext(ctx, "SELECT DISTINCT user_id FROM installment_plan WHERE user_id IN "+in, uargs...)
+	if err != nil {
+		return nil, fmt.Errorf("billing/data: chunk plans: %w", err)
+	}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		get(u).HasPlans = true
+	}
+	rows.Close()
 	// Credit balance can only come from an overpayment or a refund of repaid principal.
 	rows, err = db.QueryContext(ctx, "SELECT DISTINCT user_id FROM repayment WHERE user_id IN "+in+" AND (to_credit_balance > 0 OR source = 'credit_balance')"+
 		" UNION SELECT DISTINCT user_id FROM payment_refund WHERE user_id IN "+in+" AND to_credit_balance > 0", append(uargs, uargs...)...)

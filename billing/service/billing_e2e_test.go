@@ -141,6 +141,7 @@ func TestBillingLifecycle(t *testing.T) {
 			if lines, _ := st.Body["lines"].([]any); len(lines) != 3 {
 				t.Fatalf("lines: %s", st.Raw)
 			}
+			goldenStatement(t, "statement_purchases_refund_2026-12", st.Raw)
 			// ue paid everything before the cycle closed: the statement shows it and owes nothing.
 			w.expect(w.statement("ue", "2026-12"), map[string]string{"new_purchases": "100.00", "payments_and_credits": "100.00", "new_balance": "0.00", "status": "paid"})
 			w.expect(w.account("ue"), map[string]string{"credit_balance": "50.00"})
@@ -184,9 +185,15 @@ func TestBillingLifecycle(t *testing.T) {
 			s.SetClock("2027-01-01T00:30:00+08:00")
 			w.job("statements", "2027-01-01")
 			w.expect(w.statement("ub", "2027-01"), map[string]string{"interest": "0.00", "penalty": "0.00", "new_balance": "0.00", "status": "paid"})
-			w.expect(w.statement("uc", "2027-01"), map[string]string{"interest": "3.68", "penalty": "0.00", "opening_balance": "400.00", "new_balance": "353.68"})
-			w.expect(w.statement("ud", "2027-01"), map[string]string{"penalty": "2.10", "interest": "0.00", "new_balance": "202.10", "status": "open"})
-			w.expect(w.statement("ue", "2027-01"), map[string]string{"new_purchases": "80.00", "payments_and_credits": "50.00", "new_balance": "30.00"})
+			stc := w.statement("uc", "2027-01")
+			w.expect(stc, map[string]string{"interest": "3.68", "penalty": "0.00", "opening_balance": "400.00", "new_balance": "353.68"})
+			goldenStatement(t, "statement_minimum_paid_interest_2027-01", stc.Raw)
+			std := w.statement("ud", "2027-01")
+			w.expect(std, map[string]string{"penalty": "2.10", "interest": "0.00", "new_balance": "202.10", "status": "open"})
+			goldenStatement(t, "statement_overdue_penalty_2027-01", std.Raw)
+			ste := w.statement("ue", "2027-01")
+			w.expect(ste, map[string]string{"new_purchases": "80.00", "payments_and_credits": "50.00", "new_balance": "30.00"})
+			goldenStatement(t, "statement_credit_balance_used_2027-01", ste.Raw)
 			w.expect(w.account("ue"), map[string]string{"credit_balance": "0.00", "statement_balance": "30.00"})
 			w.expect(w.statement("uf", "2027-01"), map[string]string{"opening_balance": "250.00", "payments_and_credits": "250.00", "new_balance": "0.00"})
 			w.checkBooks("2027-01-01")
