@@ -45,6 +45,13 @@ func TestFoundationE2E(t *testing.T) {
 	if r := s.Call("POST", "/v1/ops/clock", shopper, map[string]string{"now": "2026-12-01"}); r.Status != 403 || r.Reason() != "FORBIDDEN" {
 		t.Errorf("shopper on ops route: %d %s", r.Status, r.Raw)
 	}
+	// 403: a shopper reading another shopper's resource; their own is allowed.
+	if r := s.Call("GET", "/v1/credit/lines/u2", shopper, nil); r.Status != 403 || r.Reason() != "FORBIDDEN" {
+		t.Errorf("another shopper's line: %d %s", r.Status, r.Raw)
+	}
+	if r := s.Call("GET", "/v1/credit/lines/u1", shopper, nil); r.Status == 403 || r.Status == 401 || r.Status >= 500 {
+		t.Errorf("own line: %d %s", r.Status, r.Raw)
+	}
 	// 404 JSON for an unknown route.
 	if r := s.Call("GET", "/v1/nothing/here", ops, nil); r.Status != 404 || r.Reason() != "NOT_FOUND" {
 		t.Errorf("unknown route: %d %s", r.Status, r.Raw)
