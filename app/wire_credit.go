@@ -19,7 +19,10 @@ type creditModule struct {
 	// ReleaseHold, ReleaseOutstanding, AddOutstanding, SetStatus, Get). The asset center
 	// replaces its funding source with Lines.SetFunding.
 	Lines *biz.LineUseCase
-	// Scorecard is the loaded scorecard (limit review may rescore with it).
+	// Applications scores a user's latest profile and opens or re-scores the line (the
+	// monthly limit review can call Apply per user).
+	Applications *biz.ApplicationUseCase
+	// Scorecard is the loaded scorecard.
 	Scorecard *scorecard.Scorecard
 	Policy    biz.LimitPolicy
 }
@@ -83,6 +86,6 @@ func (a *App) wireCredit(ctx context.Context) error {
 	svc := service.NewCreditService(biz.NewProfileUseCase(profileRepo, a.Data), apps, lines, a.Idem, a.Clock)
 	svc.Register(a.Servers.Routes)
 	v1.RegisterCreditServiceServer(a.Servers.GRPC, svc)
-	a.credit = creditModule{Lines: lines, Scorecard: sc, Policy: policy}
+	a.credit = creditModule{Lines: lines, Applications: apps, Scorecard: sc, Policy: policy}
 	return nil
 }

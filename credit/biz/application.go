@@ -2,6 +2,7 @@ package biz
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/huabei/huabei/app/clock"
@@ -61,7 +62,7 @@ func (u *ApplicationUseCase) Apply(ctx context.Context, userID string) (*Applica
 		line = nil
 		existing, err := u.lineRepo.GetForUpdate(ctx, userID)
 		switch {
-		case err == ErrLineNotFound:
+		case errors.Is(err, ErrLineNotFound):
 			existing = nil
 		case err != nil:
 			return err
@@ -70,7 +71,7 @@ func (u *ApplicationUseCase) Apply(ctx context.Context, userID string) (*Applica
 			line = existing
 		}
 		prof, err := u.profiles.Latest(ctx, userID)
-		if err == ErrProfileNotFound {
+		if errors.Is(err, ErrProfileNotFound) {
 			app.Reasons = []Reason{{Code: ReasonNoProfile, Message: "no credit data on file"}}
 			return u.apps.Insert(ctx, app)
 		}

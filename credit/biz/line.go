@@ -2,6 +2,7 @@ package biz
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/huabei/huabei/app/apierr"
@@ -164,7 +165,10 @@ type AuthDecision struct {
 }
 
 // Authorize runs the risk rules and, if they pass, holds amount on the line, inside the
-// caller's tx. Declines are returned as a non-empty reason (nil error).
+// caller's tx. Declines are returned as a non-empty reason (nil error). An approved
+// payment is counted in the velocity windows (Redis or in process) before the hold; if
+// the caller's transaction later rolls back the count stays (the windows err on the
+// side of caution), and a retried transaction with the same PaymentID is not counted twice.
 func (u *LineUseCase) Authorize(ctx context.Context, req AuthRequest) (AuthDecision, error) {
 	if req.Amount <= 0 {
 		return AuthDecision{}, ErrInvalidAmount
@@ -173,7 +177,7 @@ func (u *LineUseCase) Authorize(ctx context.Context, req AuthRequest) (AuthDecis
 	err := u.tx.InTx(ctx, func(ctx context.Context) error {
 		dec = AuthDecision{}
 		l, err := u.repo.Get(ctx, req.UserID)
-		if err == ErrLineNotFound {
+		if errors.Is(err, ErrLineNotFound) {
 			dec.Reason = DeclineNoCreditLine
 			return nil
 		}
