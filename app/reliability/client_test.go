@@ -122,7 +122,27 @@ func relaxedConfig(extra string) string {
 	cfg := string(configs.Default)
 	cfg = strings.Replace(cfg, "max_payments_per_hour: 30", "max_payments_per_hour: 1000000", 1)
 	cfg = strings.Replace(cfg, "max_payments_per_day: 100", "max_payments_per_day: 1000000", 1)
+	if strings.HasPrefix(extra, "limits:") {
+		cfg = dropSection(cfg, "limits")
+	}
 	return cfg + extra
+}
+
+// dropSection removes the top-level YAML section name from cfg.
+func dropSection(cfg, name string) string {
+	lines := strings.SplitAfter(cfg, "\n")
+	var b strings.Builder
+	in := false
+	for _, l := range lines {
+		top := l != "" && l[0] != ' ' && l[0] != '#' && l[0] != '\n'
+		if top {
+			in = strings.HasPrefix(l, name+":")
+		}
+		if !in {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
 }
 
 // --- invariants --------------------------------------------------------------------------
