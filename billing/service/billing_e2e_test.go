@@ -211,6 +211,13 @@ func TestBillingLifecycle(t *testing.T) {
 			}
 			w.job("dayend", "2027-01-02")
 			w.checkBooks("2027-01-02")
+
+			// ua never paid: the accrual of 2027-06-08 (180 DPD) charges it off; the account
+			// (read on the 9th) is then 181 days past due.
+			s.SetClock("2027-06-09T00:20:00+08:00")
+			w.job("accrue", "2027-06-08")
+			w.expect(w.account("ua"), map[string]string{"status": "charged_off", "days_past_due": "181", "delinquency_bucket": "M3+"})
+			w.checkBooks("2027-06-08")
 		})
 	}
 }
@@ -257,6 +264,9 @@ func TestStatementsJobCrashResumes(t *testing.T) {
 				s.Restart()
 			}
 		done:
+			if r := s.Must(200, "GET", "/v1/ops/jobs/statements/runs/2026-12-01", w.ops, nil); r.Num("attempts") < 2 || r.Num("processed") != float64(len(users)) {
+				t.Fatalf("run should have crashed and resumed: %s", r.Raw)
+			}
 			for _, u := range users {
 				w.expect(w.statement(u, "2026-12"), map[string]string{"new_purchases": "100.00", "new_balance": "100.00", "minimum_due": "10.00"})
 				list := s.Must(200, "GET", "/v1/users/"+u+"/statements", w.ops, nil)
