@@ -151,6 +151,9 @@ func NewRedisVelocity(rdb *redis.Client, fallback *LocalVelocity) *RedisVelocity
 	return &RedisVelocity{rdb: rdb, fallback: fallback, prefix: "huabei:velocity:"}
 }
 
+// Client returns the Redis client (benchmarks compare against a bare PING).
+func (r *RedisVelocity) Client() *redis.Client { return r.rdb }
+
 var admitScript = redis.NewScript(`
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
