@@ -53,5 +53,6 @@ func (a *App) wireInstallments(ctx context.Context) error {
 func (a *App) wireInstallmentBilling(uc *biz.InstallmentUseCase) {
 	if a.billing.UseCase != nil {
 		a.billing.UseCase.SetInstallments(uc.BillingHook())
+		uc.SetStatementBiller(a.billing.UseCase)
 	}
 }

@@ -141,6 +141,9 @@ type InstallmentRepo interface {
 	AssignPurchases(ctx context.Context, userID string, purchaseIDs []int64, planID int64) error
 	// ReducePurchasePrincipal lowers a purchase's outstanding principal (fails below zero).
 	ReducePurchasePrincipal(ctx context.Context, userID string, purchaseID int64, amount money.Amount) error
+	// AddStatementInstallment raises a statement's installments_due and fees (statement
+	// plans bill period 1 on the statement they convert).
+	AddStatementInstallment(ctx context.Context, userID string, statementID int64, installmentsDue, fees money.Amount) error
 	// StatementByPeriod loads a user's statement or returns ErrInstallmentStatementNotFound.
 	StatementByPeriod(ctx context.Context, userID, period string) (InstallmentStatement, error)
 }

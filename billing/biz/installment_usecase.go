@@ -28,7 +28,9 @@ type InstallmentRequest struct {
 // converts (账单分期: period 1 is due on that statement's due date): the statement no longer
 // owes the converted principal but owes period 1's principal and fee. Implemented by billing.
 type StatementInstallmentBiller interface {
-	BillStatementInstallment(ctx context.Context, userID string, statementID, planID int64, converted, principal, fee money.Amount) error
+	// LockInstallmentAccount takes billing's per-user lock (first, before any plan row).
+	LockInstallmentAccount(ctx context.Context, userID string) error
+	BillStatementInstallment(ctx context.Context, userID string, statementID, planID int64, terms int, converted, principal, fee money.Amount) error
 }
 
 // InstallmentUseCase quotes and creates installment plans, bills their periods on
@@ -95,6 +97,11 @@ func (uc *InstallmentUseCase) CreatePlan(ctx context.Context, r InstallmentReque
 	var out InstallmentPlan
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
 		today := clock.Today(uc.clock)
+		if r.StatementPeriod != "" && uc.biller != nil {
+			if err := uc.biller.LockInstallmentAccount(ctx, r.UserID); err != nil {
+				return err
+			}
+		}
 		p, purchases, stmt, err := uc.build(ctx, r, today, true)
 		if err != nil {
 			return err
@@ -124,8 +131,11 @@ func (uc *InstallmentUseCase) CreatePlan(ctx context.Context, r InstallmentReque
 			if err := uc.postFees(ctx, p.UserID, fmt.Sprintf("plan:%d:period:1:fee", p.ID), "installment fee billed on statement "+stmt.Period, today, first.Fee); err != nil {
 				return err
 			}
+			if err := uc.repo.AddStatementInstallment(ctx, p.UserID, stmt.ID, first.Principal+first.Fee, first.Fee); err != nil {
+				return err
+			}
 			if uc.biller != nil {
-				if err := uc.biller.BillStatementInstallment(ctx, p.UserID, stmt.ID, p.ID, p.Principal, first.Principal, first.Fee); err != nil {
+				if err := uc.biller.BillStatementInstallment(ctx, p.UserID, stmt.ID, p.ID, p.Terms, p.Principal, first.Principal, first.Fee); err != nil {
 					return err
 				}
 			}

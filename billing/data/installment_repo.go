@@ -241,3 +241,16 @@ func (r *InstallmentRepo) StatementByPeriod(ctx context.Context, userID, period 
 	s.StatementDate, s.DueDate = fromDateInt(sd), fromDateInt(dd)
 	return s, nil
 }
+
+// AddStatementInstallment implements biz.InstallmentRepo.
+func (r *InstallmentRepo) AddStatementInstallment(ctx context.Context, userID string, statementID int64, installmentsDue, fees money.Amount) error {
+	res, err := r.d.DB(ctx).ExecContext(ctx, `UPDATE statement SET installments_due = installments_due + ?, fees = fees + ? WHERE user_id = ? AND id = ?`,
+		int64(installmentsDue), int64(fees), userID, statementID)
+	if err != nil {
+		return fmt.Errorf("billing/data: add installment to statement %d: %w", statementID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("billing/data: statement %d of %s not found", statementID, userID)
+	}
+	return nil
+}
