@@ -3,11 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/shopspring/decimal"
 
-	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/job"
 	"github.com/huabei/huabei/app/money"
 	v1 "github.com/huabei/huabei/billing/api/v1"
@@ -117,19 +115,12 @@ func (a *App) wirePayments(ctx context.Context) error {
 	v1.RegisterPaymentServiceServer(a.Servers.GRPC, svc)
 	a.payments = paymentsModule{UseCase: uc, Repo: repo}
 
-	// One short transaction per payment; the checkpoint is the last payment id examined,
-	// so a crashed run resumes after it and a repeated run finds nothing left to capture.
+	// One short transaction per payment; captured payments leave the due set, so a
+	// crashed run resumes by starting over and a repeated run finds nothing to capture.
+	// Progress is saved per chunk (which also renews the run's lease).
 	a.Jobs().Register("auto_capture", func(ctx context.Context, run *job.Run) error {
-		var after int64
-		if cp := run.Checkpoint(); cp != "" {
-			id, ok := ids.Parse(cp)
-			if !ok {
-				return fmt.Errorf("auto_capture: bad checkpoint %q", cp)
-			}
-			after = id
-		}
-		_, err := uc.AutoCaptureFrom(ctx, run.Date, after, func(ctx context.Context, lastID int64, captured int) error {
-			return run.SaveCheckpoint(ctx, strconv.FormatInt(lastID, 10), captured)
+		_, err := uc.AutoCaptureWithProgress(ctx, run.Date, func(ctx context.Context, captured int) error {
+			return run.SaveCheckpoint(ctx, "", captured)
 		})
 		return err
 	})

@@ -16,22 +16,22 @@ const autoCaptureChunk = 100
 // transaction, so a crash loses nothing and a re-run captures only what is left: a
 // completed run repeated is a no-op. It returns how many payments it captured.
 func (uc *PaymentUseCase) AutoCapture(ctx context.Context, businessDate clock.Date) (processed int, err error) {
-	return uc.AutoCaptureFrom(ctx, businessDate, 0, nil)
+	return uc.AutoCaptureWithProgress(ctx, businessDate, nil)
 }
 
-// AutoCaptureFrom is AutoCapture resuming after payment id afterID (a job checkpoint);
-// chunkDone, when set, is called after every chunk with the last payment id examined and
-// how many of the chunk were captured (the job runner saves its checkpoint there).
-func (uc *PaymentUseCase) AutoCaptureFrom(ctx context.Context, businessDate clock.Date, afterID int64,
-	chunkDone func(ctx context.Context, lastID int64, captured int) error) (processed int, err error) {
+// AutoCaptureWithProgress is AutoCapture calling chunkDone, when set, after every chunk
+// with how many of it were captured (the job runner records progress and renews its
+// lease there). Captured and cancelled payments leave the set of due authorizations, so
+// every chunk is read from the start of the index and no cursor is needed to resume.
+func (uc *PaymentUseCase) AutoCaptureWithProgress(ctx context.Context, businessDate clock.Date,
+	chunkDone func(ctx context.Context, captured int) error) (processed int, err error) {
 	days := uc.cfg.AutoCaptureDays
 	if days <= 0 {
 		days = DefaultPaymentConfig().AutoCaptureDays
 	}
 	cutoff := businessDate.AddDays(-days)
-	after := afterID
 	for {
-		due, err := uc.repo.DueAuthorizations(ctx, cutoff, after, autoCaptureChunk)
+		due, err := uc.repo.DueAuthorizations(ctx, cutoff, autoCaptureChunk)
 		if err != nil {
 			return processed, err
 		}
@@ -43,17 +43,16 @@ func (uc *PaymentUseCase) AutoCaptureFrom(ctx context.Context, businessDate cloc
 			_, err := uc.capture(ctx, id, 0, Scope{}, uc.clock.Now(), businessDate)
 			switch {
 			case errors.Is(err, ErrPaymentNotAuthorized):
-				// cancelled or captured since the listing
+				// cancelled or captured since the listing: out of the set as well
 			case err != nil:
 				return processed, err
 			default:
 				captured++
 			}
-			after = id
 		}
 		processed += captured
 		if chunkDone != nil && len(due) > 0 {
-			if err := chunkDone(ctx, after, captured); err != nil {
+			if err := chunkDone(ctx, captured); err != nil {
 				return processed, err
 			}
 		}

@@ -103,9 +103,9 @@ type PaymentRepo interface {
 	Payment(ctx context.Context, id int64, forUpdate bool) (Payment, error)
 	// UpdatePayment writes the mutable fields of p (status, amounts, discount, times).
 	UpdatePayment(ctx context.Context, p Payment) error
-	// DueAuthorizations lists, by id, up to limit payments still authorized on or before
-	// date with an id above afterID.
-	DueAuthorizations(ctx context.Context, date clock.Date, afterID int64, limit int) ([]int64, error)
+	// DueAuthorizations lists up to limit payments still authorized with an authorization
+	// date on or before date, oldest first (one index range, no sort).
+	DueAuthorizations(ctx context.Context, date clock.Date, limit int) ([]int64, error)
 	// InsertPurchase inserts the purchase of a capture.
 	InsertPurchase(ctx context.Context, p Purchase) error
 	// PurchaseByPayment loads the purchase of a payment (locking it when forUpdate) or

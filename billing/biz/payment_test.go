@@ -3,6 +3,7 @@ package biz
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sort"
 	"sync"
@@ -69,21 +70,28 @@ func (m *memRepo) UpdatePayment(_ context.Context, p Payment) error {
 	m.payments[p.ID] = p
 	return nil
 }
-func (m *memRepo) DueAuthorizations(_ context.Context, date clock.Date, after int64, limit int) ([]int64, error) {
+func (m *memRepo) DueAuthorizations(_ context.Context, date clock.Date, limit int) ([]int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []int64
 	for id, p := range m.payments {
-		if p.Status == PaymentAuthorized && !p.AuthorizedDate.After(date) && id > after {
+		if p.Status == PaymentAuthorized && !p.AuthorizedDate.After(date) {
 			out = append(out, id)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	sort.Slice(out, func(i, j int) bool {
+		a, b := m.payments[out[i]], m.payments[out[j]]
+		if !a.AuthorizedDate.Equal(b.AuthorizedDate) {
+			return a.AuthorizedDate.Before(b.AuthorizedDate)
+		}
+		return out[i] < out[j]
+	})
 	if len(out) > limit {
 		out = out[:limit]
 	}
 	return out, nil
 }
+
 func (m *memRepo) InsertPurchase(_ context.Context, p Purchase) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -437,37 +445,42 @@ func TestRefundSplitsAndCallsHook(t *testing.T) {
 	}
 }
 
-func TestAutoCaptureChunksAndResumes(t *testing.T) {
+func TestAutoCaptureChunks(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture()
 	f.credit.limit = money.Yuan(1_000_000)
 	const n = 250
 	var ids []int64
 	for i := range n {
-		ids = append(ids, f.authorize(t, "o"+string(rune('a'+i%26))+string(rune('a'+i/26)), 100, "").ID)
+		ids = append(ids, f.authorize(t, fmt.Sprintf("o%d", i), 100, "").ID)
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	// one was cancelled meanwhile
+	if _, err := f.uc.Cancel(ctx, ids[7], Scope{}); err != nil {
+		t.Fatal(err)
+	}
 	if got, _ := f.uc.AutoCapture(ctx, bizDay.AddDays(9)); got != 0 {
 		t.Fatalf("captured %d before due", got)
 	}
-	// resume after the 120th as if a crashed run had checkpointed there
 	var chunks []int
-	got, err := f.uc.AutoCaptureFrom(ctx, bizDay.AddDays(10), ids[119], func(_ context.Context, last int64, captured int) error {
+	got, err := f.uc.AutoCaptureWithProgress(ctx, bizDay.AddDays(10), func(_ context.Context, captured int) error {
 		chunks = append(chunks, captured)
 		return nil
 	})
-	if err != nil || got != n-120 || len(chunks) != 2 || chunks[0] != 100 || chunks[1] != 30 {
-		t.Fatalf("resumed run: %d %v chunks %v", got, err, chunks)
-	}
-	got, err = f.uc.AutoCapture(ctx, bizDay.AddDays(10))
-	if err != nil || got != 120 {
-		t.Fatalf("rest: %d %v", got, err)
+	if err != nil || got != n-1 || fmt.Sprint(chunks) != "[100 100 49]" {
+		t.Fatalf("run: %d %v chunks %v", got, err, chunks)
 	}
 	if got, _ := f.uc.AutoCapture(ctx, bizDay.AddDays(10)); got != 0 {
 		t.Fatalf("repeat captured %d", got)
 	}
-	for _, id := range ids {
-		if p := f.repo.payments[id]; p.Status != PaymentCaptured || !p.CaptureDate.Equal(bizDay.AddDays(10)) {
+	for i, id := range ids {
+		p := f.repo.payments[id]
+		if i == 7 {
+			if p.Status != PaymentCancelled {
+				t.Fatalf("cancelled payment %+v", p)
+			}
+			continue
+		}
+		if p.Status != PaymentCaptured || !p.CaptureDate.Equal(bizDay.AddDays(10)) {
 			t.Fatalf("payment %+v", p)
 		}
 	}

@@ -152,9 +152,10 @@ func (r *PaymentRepo) UpdatePayment(ctx context.Context, p biz.Payment) error {
 }
 
 // DueAuthorizations implements biz.PaymentRepo.
-func (r *PaymentRepo) DueAuthorizations(ctx context.Context, date clock.Date, afterID int64, limit int) ([]int64, error) {
-	rows, err := r.d.DB(ctx).QueryContext(ctx, `SELECT id FROM payment WHERE status = ? AND authorized_date <= ? AND id > ?
- ORDER BY id LIMIT ?`, biz.PaymentAuthorized, date.Int(), afterID, limit)
+func (r *PaymentRepo) DueAuthorizations(ctx context.Context, date clock.Date, limit int) ([]int64, error) {
+	// ordered like ix_payment_status_date so each chunk is a short index range
+	rows, err := r.d.DB(ctx).QueryContext(ctx, `SELECT id FROM payment WHERE status = ? AND authorized_date <= ?
+ ORDER BY authorized_date, id LIMIT ?`, biz.PaymentAuthorized, date.Int(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("billing/data: list due authorizations: %w", err)
 	}
