@@ -3,6 +3,7 @@ package simulation
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,11 +49,22 @@ func (r *Report) WriteCharts(dir string) ([]string, error) {
 	// delinquent tail is visible), plus the delinquent share of outstanding as a label.
 	{
 		p := plot.New()
-		p.Title.Text = "Delinquent principal by bucket (end of month)"
+		p.Title.Text = "Delinquent principal by bucket, end of month (current not shown)"
 		p.Y.Label.Text = "yuan"
 		p.NominalX(labels...)
 		w := vg.Points(28)
 		var below *plotter.BarChart
+		top := 0.0
+		for _, m := range r.Monthly {
+			t := 0.0
+			for _, row := range m.Buckets {
+				if row.Bucket != "current" {
+					t += num(row.Balance)
+				}
+			}
+			top = max(top, t)
+		}
+		p.Y.Min, p.Y.Max = 0, math.Max(1, top*1.15)
 		for _, b := range bucketNames[1:] {
 			vals := make(plotter.Values, len(r.Monthly))
 			for i, m := range r.Monthly {

@@ -7,12 +7,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/huabei/huabei/app"
 	"github.com/huabei/huabei/app/conf"
+	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/configs"
 )
 
 // ServerOptions configure an in-process server.
@@ -23,6 +26,9 @@ type ServerOptions struct {
 	MySQLDSN string
 	// RedisAddr connects Redis ("" = in-process replacements).
 	RedisAddr string
+	// OpeningCapital replaces abs.opening_capital (yuan, e.g. "5000000.00") so funding
+	// is scarce enough for pool sales to matter; "" keeps the configured amount.
+	OpeningCapital string
 	// Log receives the server's log lines (warnings and errors); nil discards them.
 	Log io.Writer
 }
@@ -46,7 +52,21 @@ func (s *Server) Close() {
 // StartServer wires the real app (app.New) on a free loopback port in simulation mode,
 // with the cron scheduler off (the simulator runs the jobs itself for each business date).
 func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
-	cfg, err := conf.Load()
+	w := o.Log
+	if w == nil {
+		w = io.Discard
+	}
+	logger := log.NewFilter(log.With(log.NewStdLogger(w), "ts", log.DefaultTimestamp), log.FilterLevel(log.LevelWarn))
+	// Kratos' config loader and transports log through the global logger.
+	log.SetLogger(logger)
+	var cfg *conf.Config
+	var err error
+	if o.OpeningCapital != "" && os.Getenv("HUABEI_CONFIG") == "" {
+		re := regexp.MustCompile(`(?m)^(\s*opening_capital:\s*)"[0-9.]+"`)
+		cfg, err = conf.LoadBytes(re.ReplaceAll(configs.Default, []byte(`${1}"`+o.OpeningCapital+`"`)))
+	} else {
+		cfg, err = conf.Load()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -74,13 +94,6 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	// its own schedule from the test clock.
 	_ = os.Setenv("HUABEI_JOBS_CRON", "off")
 
-	w := o.Log
-	if w == nil {
-		w = io.Discard
-	}
-	logger := log.NewFilter(log.With(log.NewStdLogger(w), "ts", log.DefaultTimestamp), log.FilterLevel(log.LevelWarn))
-	// Kratos' config loader and transports log through the global logger.
-	log.SetLogger(logger)
 	a, cleanup, err := app.New(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
@@ -127,4 +140,11 @@ func freeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// DefaultCapital is the in-process server's opening capital for a simulation of n users:
+// 10,000.00 yuan each, about three times the peak outstanding principal, so funding is
+// visibly used up and replenished by pool sales.
+func DefaultCapital(users int) string {
+	return money.Amount(int64(max(users, 1)) * 10_000_00).String()
 }

@@ -164,6 +164,7 @@ type Timing struct {
 	Wall     time.Duration
 	Requests int64
 	Retries  int64
+	Phases   map[string]time.Duration
 }
 
 // Passed reports whether every invariant passed (and there was at least one).
@@ -285,6 +286,9 @@ func (r *Report) Print(w io.Writer) {
 	if r.Timing.Wall > 0 {
 		p("\nWall time %s, %d requests (%.0f/s), %d retries\n", r.Timing.Wall.Round(time.Millisecond), r.Timing.Requests,
 			float64(r.Timing.Requests)/r.Timing.Wall.Seconds(), r.Timing.Retries)
+		for _, k := range sortedKeys(r.Timing.Phases) {
+			p("  %-10s %s\n", k, r.Timing.Phases[k].Round(time.Millisecond))
+		}
 	}
 }
 

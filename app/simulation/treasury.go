@@ -211,7 +211,9 @@ func (s *Simulator) snapshot(ctx context.Context, d clock.Date) {
 				return
 			}
 			r := res{out: amt(ln.Outstanding), bucket: "current", ok: true}
-			if !accountMissing {
+			// Only an overdue line (minimum not paid by the due date) is past due, so only
+			// those need the account's days past due.
+			if !accountMissing && ln.Status != "active" {
 				var acc accountReply
 				err := s.c.Do(ctx, "GET", "/v1/users/"+q(u.id)+"/account", auth.RoleOps, "sim-ops", nil, "", &acc)
 				if NoRoute(err) {

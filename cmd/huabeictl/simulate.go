@@ -16,11 +16,11 @@ func init() { addCommand(newSimulateCmd) }
 
 func newSimulateCmd() *cobra.Command {
 	var (
-		users, months, workers int
-		seed                   uint64
-		server, out, charts    string
-		start, dataDir         string
-		quiet                  bool
+		users, months, workers  int
+		seed                    uint64
+		server, out, charts     string
+		start, dataDir, capital string
+		quiet, dailyDayend      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate --users N --months M --seed S [--server URL] [--out report.json] [--charts DIR]",
@@ -44,7 +44,7 @@ the server must run in dev or simulation mode.`,
 			if err != nil {
 				return fmt.Errorf("--start: %w", err)
 			}
-			opts := simulation.Options{Users: users, Months: months, Seed: seed, Start: st, Workers: workers}
+			opts := simulation.Options{Users: users, Months: months, Seed: seed, Start: st, Workers: workers, DailyDayend: dailyDayend}
 			if !quiet {
 				opts.Progress = os.Stderr
 			}
@@ -54,7 +54,10 @@ the server must run in dev or simulation mode.`,
 				if dataDir == "" {
 					dataDir = filepath.Join(cfg.Data.DataDir, fmt.Sprintf("sim-%d", seed))
 				}
-				so := simulation.ServerOptions{DataDir: dataDir, MySQLDSN: cfg.Data.MySQLDSN, RedisAddr: cfg.Data.RedisAddr}
+				so := simulation.ServerOptions{DataDir: dataDir, MySQLDSN: cfg.Data.MySQLDSN, RedisAddr: cfg.Data.RedisAddr, OpeningCapital: capital}
+				if capital == "" {
+					so.OpeningCapital = simulation.DefaultCapital(users)
+				}
 				if so.MySQLDSN == "" {
 					if err := os.RemoveAll(dataDir); err != nil {
 						return err
@@ -112,7 +115,9 @@ the server must run in dev or simulation mode.`,
 	f.StringVar(&charts, "charts", "", "write PNG charts into this directory")
 	f.StringVar(&start, "start", "2027-01-01", "first business date")
 	f.StringVar(&dataDir, "data-dir", "", "SQLite directory of the in-process server (default <data_dir>/sim-<seed>, wiped first)")
+	f.StringVar(&capital, "capital", "", "opening capital of the in-process server in yuan (default 10,000.00 per user, so pool sales matter)")
 	f.IntVar(&workers, "workers", 8, "concurrent requests per simulated day")
+	f.BoolVar(&dailyDayend, "daily-dayend", false, "run the dayend job for every business date (default: Sundays, month ends, last date)")
 	f.BoolVar(&quiet, "quiet", false, "no progress bar")
 	return cmd
 }
