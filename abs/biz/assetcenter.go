@@ -111,6 +111,7 @@ func (u *AssetCenter) CreatePool(ctx context.Context, name string, cutoff clock.
 	}); err != nil {
 		return nil, err
 	}
+	SelectionOrder(cands)
 	sel := SelectAssets(cands, c)
 	sortedCandidates(sel)
 	an := NewPoolAnalyzer()

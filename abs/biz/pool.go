@@ -134,6 +134,16 @@ func SelectAssets(cands []Candidate, c Criteria) []Candidate {
 	return nil
 }
 
+// SelectionOrder sorts candidates in selection order: oldest capture first, then id.
+func SelectionOrder(c []Candidate) {
+	sort.Slice(c, func(i, j int) bool {
+		if c[i].OriginationDate != c[j].OriginationDate {
+			return c[i].OriginationDate < c[j].OriginationDate
+		}
+		return c[i].AssetID < c[j].AssetID
+	})
+}
+
 // sortedCandidates orders candidates by asset id (the transfer order).
 func sortedCandidates(c []Candidate) {
 	sort.Slice(c, func(i, j int) bool { return c[i].AssetID < c[j].AssetID })
@@ -173,7 +183,7 @@ type AssetState struct {
 // PoolRepo stores pools and reads the assets of other domains (read-only).
 type PoolRepo interface {
 	// EligibleAssets streams lender-owned assets eligible at cutoff under c (filters in SQL),
-	// in selection order, skipping assets active in another pool.
+	// in any order, skipping assets active in another pool.
 	EligibleAssets(ctx context.Context, cutoff clock.Date, c Criteria, fn func(Candidate) error) error
 	InsertPool(ctx context.Context, p *Pool) error
 	InsertPoolAssets(ctx context.Context, poolID int64, addedDate int, assets []Candidate) error

@@ -150,6 +150,7 @@ func (u *AssetCenter) RevolvingPurchase(ctx context.Context, poolID int64, asOf 
 		if err := u.repo.EligibleAssets(ctx, asOf, crit, func(c Candidate) error { cands = append(cands, c); return nil }); err != nil {
 			return err
 		}
+		SelectionOrder(cands)
 		sel := SelectAssets(cands, crit)
 		sortedCandidates(sel)
 		if len(sel) == 0 {

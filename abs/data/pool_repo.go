@@ -44,12 +44,16 @@ func (r *Repo) tableExists(ctx context.Context, name string) bool {
 
 // EligibleAssets pushes every filter into one SQL query over purchase (index
 // ix_purchase_owner_date: owner = 'lender' AND capture_date <= cutoff) joined to the
-// obligor's credit line (not overdue, not frozen, min score).
+// obligor's credit line (not overdue, not frozen, min score). Purchases in an
+// installment plan (plan_id set) are not eligible yet: plan repayments reduce purchase
+// principal outside billing's collections hook, so a sold plan's collections would not
+// reach the pool.
 func (r *Repo) EligibleAssets(ctx context.Context, cutoff clock.Date, c biz.Criteria, fn func(biz.Candidate) error) error {
 	q := `SELECT p.id, p.user_id, p.principal_outstanding, p.installments, p.capture_date, COALESCE(cl.score, 0)
 FROM purchase p
 JOIN credit_line cl ON cl.user_id = p.user_id
 WHERE p.owner = ? AND p.capture_date <= ? AND p.principal_outstanding > 0 AND p.refunded_amount < p.amount
+  AND p.plan_id IS NULL
   AND cl.status <> 'overdue' AND cl.frozen = 0
   AND NOT EXISTS (SELECT 1 FROM abs_pool_asset pa WHERE pa.asset_id = p.id AND pa.status = 'active')`
 	args := []any{biz.OwnerLender, cutoff.Int()}
@@ -80,7 +84,8 @@ WHERE p.owner = ? AND p.capture_date <= ? AND p.principal_outstanding > 0 AND p.
 		q += " AND " + rem + " <= ?"
 		args = append(args, c.MaxRemainingPeriods)
 	}
-	q += " ORDER BY p.capture_date, p.id"
+	// No ORDER BY: a filesort of a million joined rows delays the first row past the
+	// driver's read timeout; the caller orders candidates in memory (SelectionOrder).
 	rows, err := r.d.DB(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("abs/data: eligible assets: %w", err)

@@ -115,6 +115,11 @@ func TestAssetCenterE2E(t *testing.T) {
 			w.buy("carol", "700.00")
 			w.buy("dave", "800.00")
 			s.Must(200, "POST", "/v1/credit/lines/carol/freeze", w.ops, map[string]any{"reason": "fraud review"})
+			// erin buys in 3 installments: plan purchases are not eligible (see abs/data).
+			w.shopper("erin", profile)
+			w.orders++
+			inst := s.Must(200, "POST", "/v1/payments", w.merchant, map[string]any{"user_id": "erin", "merchant_order_id": "inst-1", "amount": "900.00", "installments": 3})
+			s.Must(200, "POST", "/v1/payments/"+inst.Str("payment_id")+"/capture", w.merchant, map[string]any{})
 
 			// Treasury only; bad input names the field.
 			if r := s.Call("POST", "/v1/abs/pools", w.ops, map[string]any{"name": "x", "cutoff_date": "2026-11-05"}); r.Status != 403 {
