@@ -343,3 +343,45 @@ func TestVelocityCashOutAndFunding(t *testing.T) {
 type fixedFunding money.Amount
 
 func (f fixedFunding) Available(context.Context) (money.Amount, error) { return money.Amount(f), nil }
+
+// TestConcurrentVelocityRedis: 200 concurrent authorizations for one user with the Redis
+// windows → exactly max_payments_per_hour (30) approved; the script is atomic across
+// connections, as it must be across server replicas.
+func TestConcurrentVelocityRedis(t *testing.T) {
+	d := datatest.Open(t, "mysql", true)
+	f := newFixture(t, d, func(c *biz.Config) { c.Risk.CashOutRoundRepeats = 0 },
+		creditdata.NewRedisVelocity(d.Redis, creditdata.NewLocalVelocity()))
+	user := "u-velc-" + ids.String(ids.New())
+	f.openLine(t, user, money.Yuan(50000))
+	var approved, velocity atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var dec biz.AuthDecision
+			err := d.InTx(context.Background(), func(ctx context.Context) error {
+				var err error
+				dec, err = f.lines.Authorize(ctx, biz.AuthRequest{UserID: user, MerchantID: "m1", Amount: money.MustParse("12.34"), PaymentID: ids.New()})
+				return err
+			})
+			switch {
+			case err != nil:
+				t.Error(err)
+			case dec.Approved:
+				approved.Add(1)
+			case dec.Reason == biz.DeclineVelocityLimit:
+				velocity.Add(1)
+			default:
+				t.Errorf("unexpected decline %q", dec.Reason)
+			}
+		}()
+	}
+	wg.Wait()
+	if approved.Load() != 30 || velocity.Load() != 170 {
+		t.Fatalf("approved %d, velocity-declined %d; want 30 and 170", approved.Load(), velocity.Load())
+	}
+	if l := f.get(t, user); l.Held != money.MustParse("12.34")*30 {
+		t.Fatalf("held %s", l.Held)
+	}
+}
