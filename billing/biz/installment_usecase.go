@@ -97,7 +97,8 @@ func (uc *InstallmentUseCase) CreatePlan(ctx context.Context, r InstallmentReque
 	var out InstallmentPlan
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
 		today := clock.Today(uc.clock)
-		if r.StatementPeriod != "" && uc.biller != nil {
+		// Billing's lock first: a statement run must not bill the purchase being converted.
+		if uc.biller != nil {
 			if err := uc.biller.LockInstallmentAccount(ctx, r.UserID); err != nil {
 				return err
 			}

@@ -184,3 +184,81 @@ func TestInstallmentPlanLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// TestInstallmentRefundIntoBilledAndFeePayoff: a refund larger than the unbilled principal
+// reaches the billed unpaid period; with fees not waived a payoff collects them (posted).
+func TestInstallmentRefundIntoBilledAndFeePayoff(t *testing.T) {
+	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
+		ctx := context.Background()
+		e := newEnv(t, d)
+		quiet := log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal))
+		repo := billingdata.NewInstallmentRepo(d)
+		cfg := biz.DefaultInstallmentConfig()
+		cfg.WaiveUnbilledFeesOnPayoff = false
+		uc, err := biz.NewInstallmentUseCase(repo, e.repo, d, e.ledger, e.clk, cfg, 1, 10, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.uc.SetCaptureHook(uc)
+		e.uc.SetRefundHook(uc)
+		p1 := capture(t, e, "r1", money.MustParse("1200.00"), 12)
+		p2 := capture(t, e, "r2", money.MustParse("600.00"), 3)
+		const stmt = int64(42)
+		if err := d.InTx(ctx, func(ctx context.Context) error {
+			_, err := uc.BillDueInstallments(ctx, "u1", stmt, clock.NewDate(2026, 12, 1))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// 1,150.00 refunded: all 1,100.00 unbilled (fees 96.80 cut), 50.00 off billed period 1.
+		if _, _, err := e.uc.Refund(ctx, biz.RefundRequest{PaymentID: p1.ID, Amount: money.MustParse("1150.00")}, biz.Scope{}); err != nil {
+			t.Fatal(err)
+		}
+		plan := checkPlan(t, e, repo, p1.PlanID)
+		if plan.PrincipalOutstanding != money.MustParse("50.00") || plan.FeeWaived != money.MustParse("96.80") || plan.Status != biz.PlanActive ||
+			plan.Periods[0].PrincipalPaid != money.MustParse("50.00") {
+			t.Fatalf("after refund: %+v", plan)
+		}
+		if owed, err := uc.BilledPlanPrincipal(ctx, "u1", stmt); err != nil || owed != money.MustParse("50.00")+money.MustParse("200.00") {
+			t.Fatalf("billed owed %v %v", owed, err)
+		}
+		if err := d.InTx(ctx, func(ctx context.Context) error {
+			_, err := uc.PayBilledPrincipal(ctx, "u1", stmt, money.MustParse("50.00"), clock.NewDate(2026, 12, 5))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if plan = checkPlan(t, e, repo, p1.PlanID); plan.Status != biz.PlanCompleted {
+			t.Fatalf("plan 1 not completed: %+v", plan)
+		}
+		// Payoff with fees: 10.00 unbilled fee collected and recognized, 400.00 principal.
+		var pr, fee money.Amount
+		if err := d.InTx(ctx, func(ctx context.Context) error {
+			pr, fee, err = uc.PayPlan(ctx, "u1", p2.PlanID, 0, money.MustParse("500.00"), true)
+			return err
+		}); err != nil || pr != money.MustParse("400.00") || fee != money.MustParse("10.00") {
+			t.Fatalf("payoff: %v %v %v", pr, fee, err)
+		}
+		if got := e.balance(t, ledger.AccountIncomeInstallmentFee, ""); got != money.MustParse("23.80") { // 8.80 + 5.00 billed, 10.00 at payoff
+			t.Fatalf("income.installment_fee %v", got)
+		}
+		plan = checkPlan(t, e, repo, p2.PlanID)
+		if plan.Status != biz.PlanPaidOff || plan.FeeWaived != 0 {
+			t.Fatalf("plan 2: %+v", plan)
+		}
+		// A partial prepayment with fees not waived pays the plan's unbilled fees first
+		// (900.00 × 0.065 = 58.50), then principal; the rest is re-spread.
+		p3 := capture(t, e, "r3", money.MustParse("900.00"), 9)
+		if err := d.InTx(ctx, func(ctx context.Context) error {
+			pr, fee, err = uc.PayPlan(ctx, "u1", p3.PlanID, 0, money.MustParse("300.00"), true)
+			return err
+		}); err != nil || pr != money.MustParse("241.50") || fee != money.MustParse("58.50") {
+			t.Fatalf("prepay: %v %v %v", pr, fee, err)
+		}
+		plan = checkPlan(t, e, repo, p3.PlanID)
+		if plan.Status != biz.PlanActive || plan.Periods[0].Principal != money.MustParse("73.22") || plan.Periods[8].Principal != money.MustParse("73.16") ||
+			plan.CurrentFee() != 0 {
+			t.Fatalf("plan 3 after prepayment: %+v", plan.Periods)
+		}
+	})
+}
