@@ -135,6 +135,12 @@ func TestBillingLifecycle(t *testing.T) {
 			s.SetClock("2026-12-01T00:30:00+08:00")
 			w.job("statements", "2026-12-01")
 			w.job("statements", "2026-12-01") // not repeated
+			if r := s.Must(200, "GET", "/v1/ops/jobs/statements/runs/2026-12-01", w.ops, nil); r.Num("attempts") != 1 || r.Str("finished_at") == "" {
+				t.Fatalf("run: %s", r.Raw)
+			}
+			if r := s.Call("POST", "/v1/ops/jobs/nope/runs", w.ops, map[string]any{"business_date": "2026-12-01"}); r.Status != 404 || r.Reason() != "JOB_NOT_FOUND" {
+				t.Fatalf("unknown job: %d %s", r.Status, r.Raw)
+			}
 			st := w.statement("ua", "2026-12")
 			w.expect(st, map[string]string{"statement_date": "2026-12-01", "due_date": "2026-12-10", "opening_balance": "0.00",
 				"new_purchases": "800.00", "refunds": "100.00", "interest": "0.00", "new_balance": "700.00", "minimum_due": "70.00", "status": "open"})
