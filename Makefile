@@ -49,5 +49,8 @@ lint: ## gofmt + go vet
 	@test -z "$$(gofmt -l app credit billing abs cmd configs)" || { gofmt -l app credit billing abs cmd configs; exit 1; }
 	$(GO) vet ./...
 
+demo: ## simulate 500 shoppers for 6 months on the embedded default: report, var/demo/report.json, charts in var/demo/charts
+	$(GO) run ./cmd/huabeictl simulate --users 500 --months 6 --seed 1 --out var/demo/report.json --charts var/demo/charts
+
 clean: ## remove build output and the embedded database
 	rm -rf $(BIN) var

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"github.com/spf13/cobra"
 
 	"github.com/huabei/huabei/app/clock"
@@ -36,6 +37,8 @@ database). With --server, tokens are signed with HUABEI_JWT_SECRET (the server's
 the server must run in dev or simulation mode.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			// Kratos' config loader logs through the global logger: warnings only.
+			log.SetLogger(log.NewFilter(log.NewStdLogger(os.Stderr), log.FilterLevel(log.LevelWarn)))
 			cfg, err := conf.Load()
 			if err != nil {
 				return err
