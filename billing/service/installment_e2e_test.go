@@ -55,7 +55,7 @@ func TestInstallmentsE2E(t *testing.T) {
 			s := e2etest.Start(t, e2etest.Options{Engine: engine, Env: []string{"HUABEI_JOBS_CRON=off"}})
 			w := iworld{newBWorld(t, s)}
 			s.SetClock("2026-11-05T10:00:00+08:00")
-			for _, u := range []string{"ia", "ib", "ic", "id"} {
+			for _, u := range []string{"ia", "ib", "ic", "id", "ie"} {
 				w.shopper(u)
 			}
 			// ia, ic, id: 1,200.00 in 12 at checkout; ib: a single payment, converted on its statement.
@@ -90,6 +90,20 @@ func TestInstallmentsE2E(t *testing.T) {
 			}
 			s.SetClock("2026-11-10T10:00:00+08:00")
 			w.buyInstallments("ib", "1200.00", 0)
+			// 交易分期 after checkout: ie converts a captured, unbilled 600.00 into 3 periods.
+			ep := w.buyInstallments("ie", "600.00", 0)
+			ebody := map[string]any{"payment_id": ep.Str("payment_id"), "terms": 3}
+			eq := s.Must(200, "POST", "/v1/users/ie/installment-quotes", w.shopperToken("ie"), ebody)
+			w.expect(eq, map[string]string{"principal": "600.00", "total_fee": "15.00", "apr": "0.1494", "total_payable": "615.00", "source": "payment"})
+			if s.Call("POST", "/v1/users/ie/installment-plans", w.shopperToken("ia"), ebody, "Idempotency-Key: x").Status != 403 {
+				t.Fatal("another shopper created ie's plan")
+			}
+			eplan := s.Must(200, "POST", "/v1/users/ie/installment-plans", w.shopperToken("ie"), ebody, "Idempotency-Key: ie-plan")
+			plans["ie"] = eplan.Str("plan_id")
+			w.expect(w.plan("ie", plans["ie"]), map[string]string{"status": "active", "remaining_principal": "600.00"})
+			if it := period(t, eplan, 1); it["due_date"] != "2026-12-10" || it["total"] != "205.00" {
+				t.Fatalf("ie period 1: %v", it)
+			}
 			w.checkBooks("2026-11-10")
 
 			// December: period 1 of every checkout plan on the statement, principal and fee apart.
@@ -104,6 +118,7 @@ func TestInstallmentsE2E(t *testing.T) {
 				}
 			}
 			w.expect(w.statement("ib", "2026-12"), map[string]string{"new_purchases": "1200.00", "new_balance": "1200.00", "installments_due": "0.00"})
+			w.expect(w.statement("ie", "2026-12"), map[string]string{"new_purchases": "0.00", "installments_due": "205.00", "new_balance": "205.00"})
 
 			// 账单分期: ib converts the December statement: period 1 is due on 2026-12-10.
 			s.SetClock("2026-12-03T10:00:00+08:00")
@@ -125,7 +140,7 @@ func TestInstallmentsE2E(t *testing.T) {
 			w.checkBooks("2026-12-03")
 
 			// Everyone pays what is due each month on the 5th; id gets a partial refund in month 2.
-			due := map[string]string{"ia": "108.80", "ib": "108.80", "ic": "108.80", "id": "108.80"}
+			due := map[string]string{"ia": "108.80", "ib": "108.80", "ic": "108.80", "id": "108.80", "ie": "205.00"}
 			for month := 0; month < 12; month++ {
 				y, m := 2026+(11+month)/12, (11+month)%12+1
 				date := fmt.Sprintf("%04d-%02d-01", y, m)
@@ -133,13 +148,13 @@ func TestInstallmentsE2E(t *testing.T) {
 					s.SetClock(date + "T00:30:00+08:00")
 					w.job("statements", date)
 				}
-				for _, u := range []string{"ia", "ib", "ic", "id"} {
+				for _, u := range []string{"ia", "ib", "ic", "id", "ie"} {
 					if want, ok := due[u]; ok && month > 0 {
 						w.expect(w.statement(u, date[:7]), map[string]string{"installments_due": want, "new_balance": want})
 					}
 				}
 				s.SetClock(fmt.Sprintf("%04d-%02d-05T10:00:00+08:00", y, m))
-				for _, u := range []string{"ia", "ib", "ic", "id"} {
+				for _, u := range []string{"ia", "ib", "ic", "id", "ie"} {
 					if amt, ok := due[u]; ok {
 						r := w.repay(u, amt, fmt.Sprintf("%s-%s", u, date))
 						w.expect(r, map[string]string{"to_credit_balance": "0.00"})
@@ -165,6 +180,9 @@ func TestInstallmentsE2E(t *testing.T) {
 					w.checkBooks("2026-12-15")
 				case 1:
 					due["id"] = "79.12"
+				case 2:
+					w.expect(w.plan("ie", plans["ie"]), map[string]string{"status": "completed", "remaining_principal": "0.00", "periods_billed": "3"})
+					delete(due, "ie")
 				case 3:
 					// Early payoff in month 4 (periods 1-4 billed): exactly the remaining 800.00.
 					r := w.repayTarget("ic", "800.00", "plan:"+plans["ic"], "ic-payoff")
