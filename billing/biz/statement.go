@@ -147,7 +147,7 @@ func (uc *BillingUseCase) generate(ctx context.Context, st *userState, date cloc
 		}
 		toBill = append(toBill, p.ID)
 		s.NewPurchases += p.Amount
-		lines = append(lines, StatementLine{Date: p.CaptureDate, Kind: LinePurchase, Description: "purchase at " + p.MerchantID, Amount: p.Amount, PaymentID: p.PaymentID})
+		lines = append(lines, StatementLine{Date: p.CaptureDate, Kind: LinePurchase, Description: PurchaseLineDescription(p.MerchantID), Amount: p.Amount, PaymentID: p.PaymentID})
 	}
 	refunds, err := uc.repo.CycleRefunds(ctx, userID, start, end)
 	if err != nil {
@@ -271,6 +271,9 @@ func (uc *BillingUseCase) generate(ctx context.Context, st *userState, date cloc
 	}
 	return true, nil
 }
+
+// PurchaseLineDescription describes a purchase line.
+func PurchaseLineDescription(merchantID string) string { return "purchase at " + merchantID }
 
 func addPosting(ps []ledger.Posting, account, owner string, debit bool, a money.Amount) []ledger.Posting {
 	if a == 0 {

@@ -96,7 +96,7 @@ func (uc *BillingUseCase) generateChunk(ctx context.Context, users []string, dat
 			bills[p.ID] = s.ID
 			s.NewPurchases += p.Amount
 			principal += p.Outstanding
-			s.Lines = append(s.Lines, StatementLine{Date: p.CaptureDate, Kind: LinePurchase, Description: "purchase at " + p.MerchantID, Amount: p.Amount, PaymentID: p.PaymentID})
+			s.Lines = append(s.Lines, StatementLine{Date: p.CaptureDate, Kind: LinePurchase, Description: PurchaseLineDescription(p.MerchantID), Amount: p.Amount, PaymentID: p.PaymentID})
 		}
 		for _, r := range in.Refunds {
 			s.Refunds += r.ToPrincipal

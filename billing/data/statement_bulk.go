@@ -38,8 +38,10 @@ func (r *StatementRepo) LoadChunk(ctx context.Context, users []string, date, sta
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, 0, 0, 0, 0, 'current', 0, ?)")
-		args = append(args, u, biz.AccountCurrent, now)
+		// A user without an account row never had a statement or a repayment, so there is
+		// nothing to accrue before the statement date.
+		sb.WriteString("(?, ?, ?, 0, 0, 0, 'current', 0, ?)")
+		args = append(args, u, biz.AccountCurrent, dateInt(date.AddDays(-1)), now)
 	}
 	if _, err := db.ExecContext(ctx, sb.String(), args...); err != nil {
 		return nil, fmt.Errorf("billing/data: create accounts: %w", err)
@@ -216,7 +218,7 @@ func (r *StatementRepo) InsertStatements(ctx context.Context, list []biz.Stateme
 				int64(s.OpeningBalance), int64(s.NewPurchases), int64(s.Refunds), int64(s.InstallmentsDue), int64(s.Interest), int64(s.Penalty),
 				int64(s.Fees), int64(s.PaymentsAndCredits), int64(s.NewBalance), int64(s.MinimumDue), int64(s.Paid), int64(s.InterestPaid),
 				int64(s.PenaltyPaid), int64(s.FeePaid), dateInt(s.MinMetDate), s.Status, millis(s.CreatedAt))
-			for k, l := range s.Lines {
+			for k, l := range storedLines(s.Lines) {
 				if len(largs) > 0 {
 					lines.WriteString(", ")
 				}

@@ -131,6 +131,24 @@ func (r *StatementRepo) StatementByPeriod(ctx context.Context, userID, period st
 	if err != nil {
 		return s, fmt.Errorf("billing/data: statement %s: %w", period, err)
 	}
+	// Purchase lines are the purchases the statement billed (not stored twice).
+	prows, err := r.d.DB(ctx).QueryContext(ctx, "SELECT capture_date, merchant_id, amount, payment_id FROM purchase WHERE user_id = ? AND statement_id = ? ORDER BY capture_date, id", userID, s.ID)
+	if err != nil {
+		return s, fmt.Errorf("billing/data: statement purchases: %w", err)
+	}
+	for prows.Next() {
+		l := biz.StatementLine{Kind: biz.LinePurchase}
+		var d int
+		var amt int64
+		var merchant string
+		if err := prows.Scan(&d, &merchant, &amt, &l.PaymentID); err != nil {
+			prows.Close()
+			return s, fmt.Errorf("billing/data: scan purchase line: %w", err)
+		}
+		l.Date, l.Amount, l.Description = fromDateInt(d), money.Amount(amt), biz.PurchaseLineDescription(merchant)
+		s.Lines = append(s.Lines, l)
+	}
+	prows.Close()
 	rows, err := r.d.DB(ctx).QueryContext(ctx, "SELECT line_date, kind, description, amount, payment_id, plan_id FROM statement_line WHERE user_id = ? AND statement_id = ? ORDER BY seq", userID, s.ID)
 	if err != nil {
 		return s, fmt.Errorf("billing/data: statement lines: %w", err)
@@ -171,13 +189,14 @@ func (r *StatementRepo) InsertStatement(ctx context.Context, s biz.Statement) (b
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if len(s.Lines) == 0 {
+	lines := storedLines(s.Lines)
+	if len(lines) == 0 {
 		return true, nil
 	}
 	var sb strings.Builder
-	args := make([]any, 0, len(s.Lines)*9)
+	args := make([]any, 0, len(lines)*9)
 	sb.WriteString("INSERT INTO statement_line (user_id, statement_id, seq, line_date, kind, description, amount, payment_id, plan_id) VALUES ")
-	for i, l := range s.Lines {
+	for i, l := range lines {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
@@ -188,6 +207,18 @@ func (r *StatementRepo) InsertStatement(ctx context.Context, s biz.Statement) (b
 		return false, fmt.Errorf("billing/data: insert statement lines: %w", err)
 	}
 	return true, nil
+}
+
+// storedLines drops the purchase lines: they are read back from the purchases the
+// statement billed (purchase.statement_id), which keeps the statements job's writes small.
+func storedLines(ls []biz.StatementLine) []biz.StatementLine {
+	out := make([]biz.StatementLine, 0, len(ls))
+	for _, l := range ls {
+		if l.Kind != biz.LinePurchase {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // AddStatementLine implements biz.BillingRepo.
