@@ -44,13 +44,14 @@ type Config struct {
 	SinglePaymentAPR string `json:"single_payment_apr"` // yield of a single-payment purchase (merchant discount annualized)
 	InstallmentAPR   string `json:"installment_apr"`    // used when a plan's APR is not known
 	TransferBatch    int    `json:"transfer_batch"`
+	TransferWorkers  int    `json:"transfer_workers"`
 	FundingCacheMS   int    `json:"funding_cache_ms"`
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{OpeningCapital: "100000000.00", SinglePaymentAPR: "0.0720", InstallmentAPR: "0.1440",
-		TransferBatch: 5000, FundingCacheMS: 1000}
+		TransferBatch: 5000, TransferWorkers: 4, FundingCacheMS: 1000}
 }
 
 // AssetCenter is the asset center use case.
@@ -154,9 +155,13 @@ func (u *AssetCenter) refreshAnalytics(ctx context.Context, p *Pool) error {
 	return nil
 }
 
-// GetPool returns a pool.
+// GetPool returns a pool (with the transfer's progress while it is transferring).
 func (u *AssetCenter) GetPool(ctx context.Context, id int64) (*Pool, error) {
-	return u.repo.GetPool(ctx, id, false)
+	p, err := u.repo.GetPool(ctx, id, false)
+	if err == nil && p.Status == PoolTransferring {
+		p.TransferredCount, p.TransferBalance, _, err = u.repo.BatchTotals(ctx, id)
+	}
+	return p, err
 }
 
 // TransferResult is the outcome of a transfer.
@@ -165,11 +170,12 @@ type TransferResult struct {
 	GainLoss money.Amount
 }
 
-// StartTransfer moves a draft pool to transferring with buyer and price and flips the
-// owners of its assets batch by batch (one transaction each, with the checkpoint in the
-// pool row, so a crash resumes after the last committed batch and no asset flips twice).
-// Call CompleteTransfer afterwards. A pool already transferring with the same buyer
-// and price resumes; one already transferred returns at once.
+// StartTransfer moves a draft pool to transferring with buyer and price, plans the
+// batches of the owner flip (in the same transaction) and runs them with TransferWorkers
+// parallel workers, one transaction per batch that flips its assets (only those still
+// owned by the lender) and marks the batch done. A crash resumes with the pending
+// batches, so no asset flips twice. Call CompleteTransfer afterwards. A pool already
+// transferring with the same buyer and price resumes; one transferred returns at once.
 func (u *AssetCenter) StartTransfer(ctx context.Context, id int64, buyer string, price decimal.Decimal) error {
 	priceText := price.StringFixed(2)
 	var total int
@@ -185,6 +191,9 @@ func (u *AssetCenter) StartTransfer(ctx context.Context, id int64, buyer string,
 				return ErrPoolEmpty
 			}
 			p.Status, p.Buyer, p.Price, p.TransferID, p.TransferDate = PoolTransferring, buyer, priceText, ids.New(), u.today().Int()
+			if _, err := u.repo.PlanTransferBatches(ctx, p.ID, u.cfg.TransferBatch); err != nil {
+				return err
+			}
 			return u.repo.UpdatePool(ctx, p)
 		case PoolTransferring, PoolTransferred:
 			if p.Buyer != buyer || p.Price != priceText {
@@ -197,51 +206,64 @@ func (u *AssetCenter) StartTransfer(ctx context.Context, id int64, buyer string,
 	if err != nil {
 		return err
 	}
+	pending, err := u.repo.PendingBatches(ctx, id)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	workers := max(1, min(u.cfg.TransferWorkers, len(pending)))
+	jobs := make(chan int)
+	errs := make(chan error, workers)
+	var mu sync.Mutex
 	batches := 0
-	for {
-		done := false
-		var flipped int
-		err := u.tx.InTx(ctx, func(ctx context.Context) error {
-			p, err := u.repo.GetPool(ctx, id, true)
-			if err != nil {
-				return err
+	owner := strconv.FormatInt(id, 10)
+	for w := 0; w < workers; w++ {
+		go func() {
+			var firstErr error
+			for seq := range jobs {
+				if firstErr != nil {
+					continue // drain
+				}
+				err := u.tx.InTx(ctx, func(ctx context.Context) error {
+					batch, ok, err := u.repo.ClaimBatch(ctx, id, seq)
+					if err != nil || !ok {
+						return err
+					}
+					n, out, err := u.repo.SetOwner(ctx, batch, OwnerLender, owner)
+					if err != nil {
+						return err
+					}
+					return u.repo.FinishBatch(ctx, id, seq, n, out)
+				})
+				if err != nil {
+					firstErr = err
+					continue
+				}
+				mu.Lock()
+				batches++
+				b := batches
+				mu.Unlock()
+				if u.Progress != nil {
+					if flipped, _, _, err := u.repo.BatchTotals(ctx, id); err == nil {
+						u.Progress(flipped, total)
+					}
+				}
+				if u.AfterBatch != nil {
+					u.AfterBatch(b)
+				}
 			}
-			if p.Status != PoolTransferring {
-				done = true
-				return nil
-			}
-			batch, err := u.repo.NextTransferBatch(ctx, id, p.Checkpoint, u.cfg.TransferBatch)
-			if err != nil {
-				return err
-			}
-			if len(batch) == 0 {
-				done = true
-				return nil
-			}
-			n, out, err := u.repo.SetOwner(ctx, batch, OwnerLender, p.Owner())
-			if err != nil {
-				return err
-			}
-			p.Checkpoint = batch[len(batch)-1]
-			p.TransferredCount += n
-			p.TransferBalance += out
-			flipped = p.TransferredCount
-			return u.repo.UpdatePool(ctx, p)
-		})
-		if err != nil {
-			return err
-		}
-		if done {
-			return nil
-		}
-		batches++
-		if u.Progress != nil {
-			u.Progress(flipped, total)
-		}
-		if u.AfterBatch != nil {
-			u.AfterBatch(batches)
+			errs <- firstErr
+		}()
+	}
+	for _, seq := range pending {
+		jobs <- seq
+	}
+	close(jobs)
+	for w := 0; w < workers; w++ {
+		if e := <-errs; e != nil && err == nil {
+			err = e
 		}
 	}
+	return err
 }
 
 // CompleteTransfer posts the one sale entry and marks the pool transferred (in the
@@ -255,6 +277,16 @@ func (u *AssetCenter) CompleteTransfer(ctx context.Context, id int64) (*Transfer
 	p, err := u.repo.GetPool(ctx, id, true)
 	if err != nil {
 		return nil, err
+	}
+	if p.Status == PoolTransferring {
+		flipped, bal, pending, err := u.repo.BatchTotals(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if pending > 0 {
+			return nil, ErrTransferIncomplete
+		}
+		p.TransferredCount, p.TransferBalance = flipped, bal
 	}
 	price := decimal.RequireFromString(p.Price)
 	res := &TransferResult{Pool: p}

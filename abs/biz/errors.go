@@ -11,6 +11,8 @@ var (
 	ErrPoolNotTransferred = errors.Conflict("POOL_NOT_TRANSFERRED", "the pool has not been transferred")
 	// ErrTransferConflict is returned when a pool is already being (or was) sold to another buyer or price.
 	ErrTransferConflict = errors.Conflict("POOL_TRANSFER_CONFLICT", "the pool is already transferred with another buyer or price")
+	// ErrTransferIncomplete is returned when a transfer is completed while batches are still pending (a bug or a concurrent crash).
+	ErrTransferIncomplete = errors.Conflict("POOL_TRANSFER_INCOMPLETE", "the pool transfer has batches still pending; retry")
 	// ErrPoolEmpty is returned when a transfer is asked for a pool without assets.
 	ErrPoolEmpty = errors.Conflict("POOL_EMPTY", "the pool has no assets")
 	// ErrNotRevolving is returned by a revolving purchase outside the pool's revolving period.

@@ -194,6 +194,17 @@ type PoolRepo interface {
 	PoolAssets(ctx context.Context, poolID int64, fn func(Candidate) error) error
 	// NextTransferBatch returns up to limit active asset ids of the pool above after, ascending.
 	NextTransferBatch(ctx context.Context, poolID, after int64, limit int) ([]int64, error)
+	// PlanTransferBatches splits the pool's active assets into batches of size assets and
+	// stores them pending; returns the number of batches.
+	PlanTransferBatches(ctx context.Context, poolID int64, size int) (int, error)
+	// PendingBatches lists the sequence numbers of batches not yet done.
+	PendingBatches(ctx context.Context, poolID int64) ([]int, error)
+	// ClaimBatch locks batch seq and returns its asset ids; ok=false when it is done already.
+	ClaimBatch(ctx context.Context, poolID int64, seq int) (ids []int64, ok bool, err error)
+	// FinishBatch marks a claimed batch done with its results.
+	FinishBatch(ctx context.Context, poolID int64, seq, flipped int, balance money.Amount) error
+	// BatchTotals sums the done batches: assets flipped, their principal, batches pending.
+	BatchTotals(ctx context.Context, poolID int64) (flipped int, balance money.Amount, pending int, err error)
 	// SetOwner flips purchase.owner from → to for ids; returns rows changed and their outstanding principal.
 	SetOwner(ctx context.Context, ids []int64, from, to string) (int, money.Amount, error)
 	// AssetStates returns live state (owner, outstanding, DPD) of the pool's assets (ids nil: all active).

@@ -51,9 +51,10 @@ capture_date, installments, owner, created_at) VALUES (?,?,?,?,?,0,?,?,?,'lender
 	}
 }
 
-func newCenter(e *env) *biz.AssetCenter {
+func newCenter(e *env, workers int) *biz.AssetCenter {
 	cfg := biz.DefaultConfig()
-	cfg.TransferBatch = 2
+	cfg.TransferBatch = 1
+	cfg.TransferWorkers = workers
 	cfg.FundingCacheMS = 0
 	return biz.NewAssetCenter(absdata.NewRepo(e.d, decimal.RequireFromString("0.072"), decimal.RequireFromString("0.144")), e.d, e.l, e.clk, cfg, nil)
 }
@@ -67,7 +68,7 @@ func TestAssetCenterLifecycle(t *testing.T) {
 		clk := &clock.Test{}
 		clk.Set(time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC))
 		e := &env{t: t, d: d, clk: clk, l: ledger.NewLedger(ledgerdata.NewRepo(d), d, nil)}
-		uc := newCenter(e)
+		uc := newCenter(e, 3)
 		if err := uc.PostOpeningCapital(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -108,13 +109,21 @@ days_past_due, bucket, charged_off_date, updated_at) VALUES ('dpd','active',0,0,
 			t.Fatal(err)
 		}
 
-		// Crash after the first batch (2 assets), then resume with a fresh use case.
-		crashing := newCenter(e)
-		crashing.AfterBatch = func(n int) { panic("crash") }
-		func() {
-			defer func() { _ = recover() }()
-			_ = crashing.StartTransfer(ctx, p.ID, "SPV Trust 1", decimal.RequireFromString("98.50"))
-		}()
+		// Crash after two batches (1 asset each; one worker), then resume with a fresh use
+		// case running three workers.
+		crashing := newCenter(e, 1)
+		cctx, cancel := context.WithCancel(ctx)
+		crashing.AfterBatch = func(n int) {
+			if n == 2 {
+				cancel()
+			}
+		}
+		if err := crashing.StartTransfer(cctx, p.ID, "SPV Trust 1", decimal.RequireFromString("98.50")); err == nil {
+			t.Fatal("crashed transfer returned no error")
+		}
+		if err := d.InTx(ctx, func(ctx context.Context) error { _, err := uc.CompleteTransfer(ctx, p.ID); return err }); err == nil {
+			t.Fatal("completed a transfer with pending batches")
+		}
 		mid, _ := uc.GetPool(ctx, p.ID)
 		if mid.Status != biz.PoolTransferring || mid.TransferredCount != 2 {
 			t.Fatalf("after crash: status %s flipped %d", mid.Status, mid.TransferredCount)

@@ -474,3 +474,120 @@ func (r *Repo) PoolOutstanding(ctx context.Context, poolID int64) (money.Amount,
 	}
 	return money.Amount(v.Int64), n, nil
 }
+
+// PlanTransferBatches splits the pool's active assets (ascending ids) into batches of
+// size and stores them pending, 1,000 batch rows per statement.
+func (r *Repo) PlanTransferBatches(ctx context.Context, poolID int64, size int) (int, error) {
+	rows, err := r.d.DB(ctx).QueryContext(ctx, `SELECT asset_id FROM abs_pool_asset WHERE pool_id = ? AND status = 'active' ORDER BY asset_id`, poolID)
+	if err != nil {
+		return 0, fmt.Errorf("abs/data: plan batches: %w", err)
+	}
+	type span struct{ first, last int64 }
+	var spans []span
+	n := 0
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if n%size == 0 {
+			spans = append(spans, span{id, id})
+		}
+		spans[len(spans)-1].last = id
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for start := 0; start < len(spans); start += 1000 {
+		end := min(start+1000, len(spans))
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO abs_transfer_batch (pool_id, seq, first_asset, last_asset, status) VALUES ")
+		args := make([]any, 0, (end-start)*4)
+		for i := start; i < end; i++ {
+			if i > start {
+				sb.WriteByte(',')
+			}
+			sb.WriteString("(?,?,?,?,'pending')")
+			args = append(args, poolID, i, spans[i].first, spans[i].last)
+		}
+		if _, err := r.d.DB(ctx).ExecContext(ctx, sb.String(), args...); err != nil {
+			return 0, fmt.Errorf("abs/data: insert batches: %w", err)
+		}
+	}
+	return len(spans), nil
+}
+
+// PendingBatches lists the pending batch numbers.
+func (r *Repo) PendingBatches(ctx context.Context, poolID int64) ([]int, error) {
+	rows, err := r.d.DB(ctx).QueryContext(ctx, "SELECT seq FROM abs_transfer_batch WHERE pool_id = ? AND status = 'pending' ORDER BY seq", poolID)
+	if err != nil {
+		return nil, fmt.Errorf("abs/data: pending batches: %w", err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var s int
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// ClaimBatch locks a pending batch and returns its asset ids.
+func (r *Repo) ClaimBatch(ctx context.Context, poolID int64, seq int) ([]int64, bool, error) {
+	var first, last int64
+	var status string
+	err := r.d.DB(ctx).QueryRowContext(ctx, "SELECT first_asset, last_asset, status FROM abs_transfer_batch WHERE pool_id = ? AND seq = ?"+r.d.Dialect.ForUpdate(),
+		poolID, seq).Scan(&first, &last, &status)
+	if err != nil {
+		return nil, false, fmt.Errorf("abs/data: claim batch %d: %w", seq, err)
+	}
+	if status != "pending" {
+		return nil, false, nil
+	}
+	rows, err := r.d.DB(ctx).QueryContext(ctx, `SELECT asset_id FROM abs_pool_asset WHERE pool_id = ? AND asset_id >= ? AND asset_id <= ?
+AND status = 'active' ORDER BY asset_id`, poolID, first, last)
+	if err != nil {
+		return nil, false, fmt.Errorf("abs/data: batch assets: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, err
+		}
+		out = append(out, id)
+	}
+	return out, true, rows.Err()
+}
+
+// FinishBatch marks a batch done.
+func (r *Repo) FinishBatch(ctx context.Context, poolID int64, seq, flipped int, balance money.Amount) error {
+	res, err := r.d.DB(ctx).ExecContext(ctx, `UPDATE abs_transfer_batch SET status = 'done', flipped = ?, balance = ?
+WHERE pool_id = ? AND seq = ? AND status = 'pending'`, flipped, int64(balance), poolID, seq)
+	if err != nil {
+		return fmt.Errorf("abs/data: finish batch: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("abs/data: batch %d of pool %d finished twice", seq, poolID)
+	}
+	return nil
+}
+
+// BatchTotals sums the done batches and counts the pending ones.
+func (r *Repo) BatchTotals(ctx context.Context, poolID int64) (int, money.Amount, int, error) {
+	var flipped, bal, pending sql.NullInt64
+	err := r.d.DB(ctx).QueryRowContext(ctx, `SELECT SUM(CASE WHEN status = 'done' THEN flipped ELSE 0 END),
+SUM(CASE WHEN status = 'done' THEN balance ELSE 0 END), SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END)
+FROM abs_transfer_batch WHERE pool_id = ?`, poolID).Scan(&flipped, &bal, &pending)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("abs/data: batch totals: %w", err)
+	}
+	return int(flipped.Int64), money.Amount(bal.Int64), int(pending.Int64), nil
+}

@@ -273,7 +273,9 @@ func TestTransferCrashE2E(t *testing.T) {
 					t.Fatalf("after crash: %s", p.Raw)
 				}
 			}
-			if crashes != 3 { // 6 assets, 2 per batch: a crash after each of the three batches
+			// 6 assets, 2 per batch, parallel workers: every process dies after its first
+			// committed batch (others may commit alongside), so 1 to 3 crashes.
+			if crashes < 1 || crashes > 3 {
 				t.Fatalf("%d crashes", crashes)
 			}
 			p := s.Must(200, "GET", "/v1/abs/pools/"+id, w.treasury, nil)
