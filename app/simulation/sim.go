@@ -35,6 +35,9 @@ type Options struct {
 	// DailyDayend runs the dayend job for every business date (default: Sundays, month
 	// ends and the last date).
 	DailyDayend bool
+	// Revolving gives each pool a two-month revolving period with monthly revolving
+	// purchases (the report is then not reproducible: see treasury).
+	Revolving bool
 	// Engine is recorded in the report ("sqlite", "mysql", "server").
 	Engine string
 }

@@ -38,7 +38,10 @@ type poolReply struct {
 
 // treasury: on the 15th of the 2nd, 5th, 8th... month a pool of current assets is cut and
 // sold to an SPV at 98.50% of par; on the 20th defaulted assets (>90 DPD) are bought back
-// from every sold pool; on the 25th collections buy new assets in the revolving period.
+// from every sold pool; with Options.Revolving, on the 25th collections buy new assets
+// during a two-month revolving period. Revolving purchases take eligible assets in
+// capture-date-then-id order until the collections run out, and ids are assigned in the
+// order concurrent requests arrive, so revolving makes the report vary between runs.
 func (s *Simulator) treasury(ctx context.Context, day int) {
 	if s.missing("pools") {
 		return
@@ -66,7 +69,7 @@ func (s *Simulator) treasury(ctx context.Context, day int) {
 			}
 			p.buybacks += amt(out.Amount)
 		}
-	case dom == 25:
+	case dom == 25 && s.o.Revolving:
 		for _, p := range s.poolStates {
 			if !p.transferred || p.revolveOff {
 				continue
@@ -90,7 +93,11 @@ func (s *Simulator) treasury(ctx context.Context, day int) {
 
 func (s *Simulator) sellPool(ctx context.Context, d clock.Date, mi int) {
 	name := fmt.Sprintf("%s-pool-%s", s.prefix, d.Period())
-	body := map[string]any{"name": name, "cutoff_date": d.String(), "revolving_months": 2,
+	revolving := 0
+	if s.o.Revolving {
+		revolving = 2
+	}
+	body := map[string]any{"name": name, "cutoff_date": d.String(), "revolving_months": revolving,
 		"criteria": map[string]any{"min_score": 600, "min_principal": "50.00", "max_obligor_share": obligorShare(s.o.Users)}}
 	var pr poolReply
 	err := s.c.Do(ctx, "POST", "/v1/abs/pools", auth.RoleTreasury, "sim-treasury", body, name, &pr)

@@ -17,11 +17,11 @@ func init() { addCommand(newSimulateCmd) }
 
 func newSimulateCmd() *cobra.Command {
 	var (
-		users, months, workers  int
-		seed                    uint64
-		server, out, charts     string
-		start, dataDir, capital string
-		quiet, dailyDayend      bool
+		users, months, workers        int
+		seed                          uint64
+		server, out, charts           string
+		start, dataDir, capital       string
+		quiet, dailyDayend, revolving bool
 	)
 	cmd := &cobra.Command{
 		Use:   "simulate --users N --months M --seed S [--server URL] [--out report.json] [--charts DIR]",
@@ -47,7 +47,7 @@ the server must run in dev or simulation mode.`,
 			if err != nil {
 				return fmt.Errorf("--start: %w", err)
 			}
-			opts := simulation.Options{Users: users, Months: months, Seed: seed, Start: st, Workers: workers, DailyDayend: dailyDayend}
+			opts := simulation.Options{Users: users, Months: months, Seed: seed, Start: st, Workers: workers, DailyDayend: dailyDayend, Revolving: revolving}
 			if !quiet {
 				opts.Progress = os.Stderr
 			}
@@ -121,6 +121,7 @@ the server must run in dev or simulation mode.`,
 	f.StringVar(&capital, "capital", "", "opening capital of the in-process server in yuan (default 10,000.00 per user, so pool sales matter)")
 	f.IntVar(&workers, "workers", 8, "concurrent requests per simulated day")
 	f.BoolVar(&dailyDayend, "daily-dayend", false, "run the dayend job for every business date (default: Sundays, month ends, last date)")
+	f.BoolVar(&revolving, "revolving", false, "give pools a 2-month revolving period with monthly revolving purchases (the report is then not reproducible)")
 	f.BoolVar(&quiet, "quiet", false, "no progress bar")
 	return cmd
 }
