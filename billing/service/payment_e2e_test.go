@@ -210,11 +210,11 @@ func TestPaymentsE2E(t *testing.T) {
 
 			t.Run("duplicates and replays", func(t *testing.T) {
 				openLine(t, s, "u-dup", "")
-				first := pay(t, s, merchant, map[string]any{"user_id": "u-dup", "merchant_order_id": "dup-1", "amount": "20.00", "installments": 3})
+				first := pay(t, s, merchant, map[string]any{"user_id": "u-dup", "merchant_order_id": "dup-1", "amount": "600.00", "installments": 3})
 				if first.Num("installments") != 3 {
 					t.Fatalf("installments not stored: %s", first.Raw)
 				}
-				repeat := pay(t, s, merchant, map[string]any{"user_id": "u-dup", "merchant_order_id": "dup-1", "amount": "20.00", "installments": 3})
+				repeat := pay(t, s, merchant, map[string]any{"user_id": "u-dup", "merchant_order_id": "dup-1", "amount": "600.00", "installments": 3})
 				if !bytes.Equal(first.Raw, repeat.Raw) {
 					t.Fatalf("repeat order:\n%s\n%s", first.Raw, repeat.Raw)
 				}
@@ -227,8 +227,16 @@ func TestPaymentsE2E(t *testing.T) {
 					t.Fatalf("key reuse: %d %s", r.Status, r.Raw)
 				}
 				// only the two payments hold credit
-				if got := line(t, s, "u-dup").Str("held"); got != "50.00" {
+				if got := line(t, s, "u-dup").Str("held"); got != "630.00" {
 					t.Fatalf("held %s", got)
+				}
+				// installments requested at checkout become a plan at capture
+				c := s.Must(200, "POST", "/v1/payments/"+first.Str("payment_id")+"/capture", merchant, map[string]any{})
+				if c.Str("installment_plan_id") == "" {
+					t.Fatalf("no plan after capture: %s", c.Raw)
+				}
+				if got := s.Must(200, "GET", "/v1/payments/"+first.Str("payment_id"), merchant, nil); got.Str("installment_plan_id") != c.Str("installment_plan_id") {
+					t.Fatalf("plan id not read back: %s", got.Raw)
 				}
 			})
 
