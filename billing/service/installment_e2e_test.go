@@ -55,7 +55,7 @@ func TestInstallmentsE2E(t *testing.T) {
 			s := e2etest.Start(t, e2etest.Options{Engine: engine, Env: []string{"HUABEI_JOBS_CRON=off"}})
 			w := iworld{newBWorld(t, s)}
 			s.SetClock("2026-11-05T10:00:00+08:00")
-			for _, u := range []string{"ia", "ib", "ic", "id", "ie"} {
+			for _, u := range []string{"ia", "ib", "ic", "id", "ie", "if"} {
 				w.shopper(u)
 			}
 			// ia, ic, id: 1,200.00 in 12 at checkout; ib: a single payment, converted on its statement.
@@ -90,6 +90,7 @@ func TestInstallmentsE2E(t *testing.T) {
 			}
 			s.SetClock("2026-11-10T10:00:00+08:00")
 			w.buyInstallments("ib", "1200.00", 0)
+			w.buyInstallments("if", "200.00", 0) // billed in December, never converted
 			// 交易分期 after checkout: ie converts a captured, unbilled 600.00 into 3 periods.
 			ep := w.buyInstallments("ie", "600.00", 0)
 			ebody := map[string]any{"payment_id": ep.Str("payment_id"), "terms": 3}
@@ -137,6 +138,18 @@ func TestInstallmentsE2E(t *testing.T) {
 			w.expect(bp, map[string]string{"status": "active", "source": "statement", "statement_period": "2026-12", "periods_billed": "1"})
 			w.expect(w.statement("ib", "2026-12"), map[string]string{"installments_due": "108.80", "new_balance": "108.80", "due_date": "2026-12-10"})
 			w.expect(w.account("ib"), map[string]string{"statement_balance": "108.80"})
+			// A statement without purchase principal, or an unknown one, does not convert;
+			// operations read any plan; an unknown plan is a 404.
+			if r := s.Call("POST", "/v1/users/ia/installment-quotes", w.shopperToken("ia"), body); r.Status != 409 || r.Reason() != "STATEMENT_NOT_INSTALLABLE" {
+				t.Fatalf("statement of plan periods only: %d %s", r.Status, r.Raw)
+			}
+			if r := s.Call("POST", "/v1/users/ib/installment-quotes", w.shopperToken("ib"), map[string]any{"statement_period": "2030-01", "terms": 3}); r.Status != 404 {
+				t.Fatalf("unknown statement: %d %s", r.Status, r.Raw)
+			}
+			w.expect(s.Must(200, "GET", "/v1/users/ib/installment-plans/"+plans["ib"], w.ops, nil), map[string]string{"plan_id": plans["ib"]})
+			if r := s.Call("GET", "/v1/users/ib/installment-plans/"+plans["ia"], w.shopperToken("ib"), nil); r.Status != 404 {
+				t.Fatalf("another user's plan id: %d %s", r.Status, r.Raw)
+			}
 			w.checkBooks("2026-12-03")
 
 			// Everyone pays what is due each month on the 5th; id gets a partial refund in month 2.
@@ -177,9 +190,14 @@ func TestInstallmentsE2E(t *testing.T) {
 						t.Fatalf("re-spread period 12: %v", it)
 					}
 					due["id"] = "79.20"
+					// After its due date a statement no longer converts.
+					if r := s.Call("POST", "/v1/users/if/installment-quotes", w.shopperToken("if"), map[string]any{"statement_period": "2026-12", "terms": 3}); r.Status != 409 || r.Reason() != "STATEMENT_NOT_INSTALLABLE" {
+						t.Fatalf("statement past its due date: %d %s", r.Status, r.Raw)
+					}
 					w.checkBooks("2026-12-15")
 				case 1:
 					due["id"] = "79.12"
+
 				case 2:
 					w.expect(w.plan("ie", plans["ie"]), map[string]string{"status": "completed", "remaining_principal": "0.00", "periods_billed": "3"})
 					delete(due, "ie")
