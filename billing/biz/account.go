@@ -65,7 +65,7 @@ type BillingConfig struct {
 // penalty, minimum 10% of principal, charge-off at 180 DPD.
 func DefaultBillingConfig() BillingConfig {
 	c := BillingConfig{StatementDay: 1, DueDay: 10, InterestRate: "0.0005", PenaltyRate: "0.0005", MinimumRate: "0.10",
-		ChargeOffDPD: 180, ChunkSize: 200, Parallel: 4, AutopayAttempts: 3}
+		ChargeOffDPD: 180, ChunkSize: 500, Parallel: 4, AutopayAttempts: 3}
 	c.Channel.FailureRate = "0"
 	c.Channel.Seed = 1
 	return c
