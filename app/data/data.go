@@ -138,7 +138,9 @@ func openSQLite(o Options) (*sql.DB, error) {
 	// WAL lets readers run beside the writer; immediate transactions take the write lock
 	// at BEGIN so two writers never deadlock upgrading read locks; the busy timeout makes
 	// writers queue instead of failing.
-	dsn := "file:" + path + "?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	// The path is part of a URI: escape the characters that would end it early.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	dsn := "file:" + escaped + "?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("data: open sqlite: %w", err)

@@ -3,6 +3,7 @@ package data_test
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -129,4 +130,17 @@ func TestLocksAndCounters(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := t.TempDir() + "/a#b?c%d"
+	d, cleanup, err := data.Open(context.Background(), data.Options{DataDir: dir, Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	if _, err := os.Stat(dir + "/huabei.db"); err != nil {
+		t.Fatalf("database not created where asked: %v", err)
+	}
+	_ = d
 }
