@@ -67,6 +67,8 @@ type AssetCenter struct {
 	AfterBatch func(batches int)
 	// Progress, when set, is told about transfer progress (done, total assets).
 	Progress func(done, total int)
+	// ParallelFreezeMin: pools with more assets are frozen by parallel writers.
+	ParallelFreezeMin int
 
 	mu       sync.Mutex
 	cached   money.Amount
@@ -81,7 +83,8 @@ func NewAssetCenter(repo PoolRepo, tx Transactor, l Ledger, clk clock.Clock, cfg
 	if logger == nil {
 		logger = log.DefaultLogger
 	}
-	return &AssetCenter{repo: repo, tx: tx, ledger: l, clk: clk, cfg: cfg, log: log.NewHelper(log.With(logger, "module", "abs"))}
+	return &AssetCenter{repo: repo, tx: tx, ledger: l, clk: clk, cfg: cfg, log: log.NewHelper(log.With(logger, "module", "abs")),
+		ParallelFreezeMin: 20000}
 }
 
 func (u *AssetCenter) today() clock.Date { return clock.Today(u.clk) }
@@ -123,17 +126,62 @@ func (u *AssetCenter) CreatePool(ctx context.Context, name string, cutoff clock.
 	p := &Pool{ID: ids.New(), Name: name, Status: PoolDraft, Cutoff: cutoff, Criteria: c, RevolvingMonths: revolvingMonths}
 	setAnalytics(p, an)
 	p.OriginalBalance = p.Stats.Balance
-	err := u.tx.InTx(ctx, func(ctx context.Context) error {
-		if err := u.repo.InsertPool(ctx, p); err != nil {
-			return err
+	if len(sel) <= u.ParallelFreezeMin {
+		err := u.tx.InTx(ctx, func(ctx context.Context) error {
+			if err := u.repo.InsertPool(ctx, p); err != nil {
+				return err
+			}
+			return u.repo.InsertPoolAssets(ctx, p.ID, now.Int(), sel)
+		})
+		if err != nil {
+			return nil, err
 		}
-		return u.repo.InsertPoolAssets(ctx, p.ID, now.Int(), sel)
-	})
-	if err != nil {
+	} else if err := u.freezeParallel(ctx, p, now, sel); err != nil {
 		return nil, err
 	}
 	u.log.Infof("pool %d created: %s", p.ID, p.Stats)
 	return p, nil
+}
+
+// freezeParallel stores a large pool as "building", inserts its frozen assets in
+// chunks from TransferWorkers writers (one transaction per chunk) and then makes it a
+// draft. A building pool reserves nothing (selection ignores its assets), so a crash
+// mid-way leaves an inert building pool, never a half pool anyone can sell.
+func (u *AssetCenter) freezeParallel(ctx context.Context, p *Pool, now clock.Date, sel []Candidate) error {
+	p.Status = PoolBuilding
+	if err := u.tx.InTx(ctx, func(ctx context.Context) error { return u.repo.InsertPool(ctx, p) }); err != nil {
+		return err
+	}
+	const chunk = 5000
+	jobs := make(chan []Candidate)
+	workers := max(1, u.cfg.TransferWorkers)
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			var first error
+			for part := range jobs {
+				if first == nil {
+					first = u.tx.InTx(ctx, func(ctx context.Context) error { return u.repo.InsertPoolAssets(ctx, p.ID, now.Int(), part) })
+				}
+			}
+			errs <- first
+		}()
+	}
+	for i := 0; i < len(sel); i += chunk {
+		jobs <- sel[i:min(i+chunk, len(sel))]
+	}
+	close(jobs)
+	var err error
+	for w := 0; w < workers; w++ {
+		if e := <-errs; e != nil && err == nil {
+			err = e
+		}
+	}
+	if err != nil {
+		return err
+	}
+	p.Status = PoolDraft
+	return u.tx.InTx(ctx, func(ctx context.Context) error { return u.repo.UpdatePool(ctx, p) })
 }
 
 func setAnalytics(p *Pool, an *PoolAnalyzer) {

@@ -17,6 +17,9 @@ const (
 	PoolTransferring = "transferring"
 	PoolTransferred  = "transferred"
 	PoolCancelled    = "cancelled"
+	// PoolBuilding is a large pool whose assets are still being frozen (not visible to
+	// selection as reserved; becomes draft when complete).
+	PoolBuilding = "building"
 )
 
 // OwnerLender is purchase.owner for assets the lender still holds; a sold asset's owner

@@ -94,12 +94,18 @@ days_past_due, bucket, charged_off_date, updated_at) VALUES ('dpd','active',0,0,
 		e.purchase(109, "good2", money.Yuan(300), 20261110, 0) // after cut-off
 
 		// max obligor share 0.4: "big" (3000 of 6500 eligible) keeps one 1500 purchase.
+		uc.ParallelFreezeMin = 1 // exercise the parallel (building → draft) freeze
 		p, err := uc.CreatePool(ctx, "HB-2026-1", clock.NewDate(2026, 10, 31), biz.Criteria{MinScore: 600, MaxObligorShare: decimal.RequireFromString("0.4")}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Stats.AssetCount != 4 || p.Stats.Balance != money.Yuan(5000) || p.Stats.ObligorCount != 3 {
-			t.Fatalf("pool stats = %v", p.Stats)
+		if p.Stats.AssetCount != 4 || p.Stats.Balance != money.Yuan(5000) || p.Stats.ObligorCount != 3 || p.Status != biz.PoolDraft {
+			t.Fatalf("pool stats = %v (%s)", p.Stats, p.Status)
+		}
+		// The pool's assets are reserved: a second pool finds only what is left.
+		p2, err := uc.CreatePool(ctx, "HB-2026-2", clock.NewDate(2026, 10, 31), biz.Criteria{MinScore: 600}, 0)
+		if err != nil || p2.Stats.AssetCount != 1 || p2.Stats.Balance != money.Yuan(1500) {
+			t.Fatalf("second pool = %v %v", p2, err)
 		}
 		if !p.Stats.TopObligorShare.LessThanOrEqual(decimal.RequireFromString("0.4")) {
 			t.Fatalf("top obligor share %s above cap", p.Stats.TopObligorShare)

@@ -55,7 +55,8 @@ JOIN credit_line cl ON cl.user_id = p.user_id
 WHERE p.owner = ? AND p.capture_date <= ? AND p.principal_outstanding > 0 AND p.refunded_amount < p.amount
   AND p.plan_id IS NULL
   AND cl.status <> 'overdue' AND cl.frozen = 0
-  AND NOT EXISTS (SELECT 1 FROM abs_pool_asset pa WHERE pa.asset_id = p.id AND pa.status = 'active')`
+  AND NOT EXISTS (SELECT 1 FROM abs_pool_asset pa JOIN abs_pool ap ON ap.id = pa.pool_id
+    WHERE pa.asset_id = p.id AND pa.status = 'active' AND ap.status IN ('draft', 'transferring', 'transferred'))`
 	args := []any{biz.OwnerLender, cutoff.Int()}
 	if r.tableExists(ctx, "billing_account") {
 		// 0 DPD: billing's delinquency state (absent row = never billed = current)
