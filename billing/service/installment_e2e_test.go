@@ -212,6 +212,9 @@ func TestInstallmentsE2E(t *testing.T) {
 					w.expect(w.plan("ic", plans["ic"]), map[string]string{"status": "paid_off", "remaining_principal": "0.00",
 						"unbilled_principal": "0.00", "fee_waived": "70.40"})
 					delete(due, "ic")
+					// The line was used by the whole plan and is free again once it is repaid.
+					w.expect(s.Must(200, "GET", "/v1/credit/lines/ic", w.ops, nil), map[string]string{"outstanding": "0.00"})
+					w.expect(s.Must(200, "GET", "/v1/credit/lines/ia", w.ops, nil), map[string]string{"outstanding": "800.00"})
 					w.checkBooks("2027-03-05")
 				}
 			}
