@@ -151,6 +151,13 @@ func (r *Report) WriteCharts(dir string) ([]string, error) {
 			{"lender-owned principal", func(m MonthRow) string { return m.LenderOutstanding }},
 			{"funding available", func(m MonthRow) string { return m.FundingAvailable }},
 		}
+		top := 0.0
+		for _, m := range r.Monthly {
+			for _, sr := range series {
+				top = max(top, num(sr.get(m))/1e6)
+			}
+		}
+		p.Y.Min, p.Y.Max = 0, math.Max(0.01, top*1.3) // headroom for the legend
 		for si, sr := range series {
 			var pts plotter.XYs
 			for i, m := range r.Monthly {
