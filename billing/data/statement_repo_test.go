@@ -124,3 +124,61 @@ func TestBillingOnBothEngines(t *testing.T) {
 		}
 	})
 }
+
+func TestAutopayCollectsOnce(t *testing.T) {
+	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
+		ctx := context.Background()
+		e := newEnv(t, d)
+		p := authorize(t, e, "oa", money.Yuan(250))
+		if _, err := e.uc.Capture(ctx, p.ID, 0, biz.Scope{}); err != nil {
+			t.Fatal(err)
+		}
+		quiet := log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal))
+		newUC := func(failureRate string) *biz.BillingUseCase {
+			ch, err := biz.NewSimulatedChannel(failureRate, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := biz.DefaultBillingConfig()
+			cfg.AutopayAttempts = 2
+			uc, err := biz.NewBillingUseCase(billingdata.NewStatementRepo(d), d, e.ledger, e.ledger, &statusLines{creditLines: e.credit}, e.clk, cfg, ch, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return uc
+		}
+		uc := newUC("1") // every attempt fails
+		dec1, due := clock.NewDate(2026, 12, 1), clock.NewDate(2026, 12, 10)
+		e.clk.set(dec1)
+		if _, err := uc.GenerateStatement(ctx, "u1", dec1); err != nil {
+			t.Fatal(err)
+		}
+		if err := uc.SetAutopay(ctx, "u1", true); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.set(due)
+		count := func() int {
+			var n int
+			if err := d.SQL().QueryRow("SELECT COUNT(*) FROM repayment WHERE user_id = 'u1' AND source = 'autopay'").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if err := uc.AutopayJob(ctx, due, &noRun{}); err != nil || count() != 0 {
+			t.Fatalf("failing channel: err=%v repayments=%d", err, count())
+		}
+		// The channel recovers: a retry collects, and further runs never collect again.
+		uc = newUC("0")
+		for i := 0; i < 3; i++ {
+			if err := uc.AutopayJob(ctx, due, &noRun{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if count() != 1 {
+			t.Fatalf("autopay repayments = %d, want 1", count())
+		}
+		if billed, _, _ := uc.Owed(ctx, "u1"); billed != 0 {
+			t.Fatalf("still owed %s", billed)
+		}
+	})
+}
