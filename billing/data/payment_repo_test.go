@@ -322,3 +322,60 @@ func TestAuthorizeConcurrentSameOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentRefundsNeverExceedCaptured: racing refunds of one payment book exactly
+// the ones that fit, and the rows and the ledger agree.
+func TestConcurrentRefundsNeverExceedCaptured(t *testing.T) {
+	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
+		ctx := context.Background()
+		e := newEnv(t, d)
+		p := authorize(t, e, "race", money.MustParse("100.00"))
+		if _, err := e.uc.Capture(ctx, p.ID, 0, biz.Scope{}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, errs[i] = e.uc.Refund(ctx, biz.RefundRequest{PaymentID: p.ID, Amount: money.MustParse("7.00")}, biz.Scope{MerchantID: "m1"})
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case !errors.Is(err, biz.ErrRefundExceedsCaptured):
+				t.Fatalf("refund: %v", err)
+			}
+		}
+		if ok != 14 {
+			t.Fatalf("%d refunds booked, want 14", ok)
+		}
+		got, _ := e.uc.Get(ctx, p.ID, biz.Scope{})
+		refunds, _ := e.uc.Refunds(ctx, p.ID, biz.Scope{})
+		var sum, disc money.Amount
+		for _, r := range refunds {
+			sum += r.Amount
+			disc += r.DiscountReturned
+		}
+		if got.RefundedAmount != money.MustParse("98.00") || sum != got.RefundedAmount || disc != got.RefundedDiscount || len(refunds) != 14 {
+			t.Fatalf("payment %+v, %d refunds summing %v (discount %v)", got, len(refunds), sum, disc)
+		}
+		pu, _ := e.repo.PurchaseByPayment(ctx, p.ID, false)
+		if pu.RefundedAmount != sum || pu.PrincipalOutstanding != money.MustParse("2.00") {
+			t.Fatalf("purchase %+v", pu)
+		}
+		if r := e.balance(t, ledger.AccountReceivablePrincipal, "u1"); r != pu.PrincipalOutstanding {
+			t.Fatalf("receivable %v, purchase outstanding %v", r, pu.PrincipalOutstanding)
+		}
+		// discount 0.60 on 100.00; 98% refunded → 0.59 (0.588) given back
+		if mp := e.balance(t, ledger.AccountMerchantPayable, "m1"); mp != money.MustParse("2.00")-(got.DiscountAmount-got.RefundedDiscount) || got.RefundedDiscount != money.MustParse("0.59") {
+			t.Fatalf("merchant payable %v, discount %v back %v", mp, got.DiscountAmount, got.RefundedDiscount)
+		}
+	})
+}
