@@ -58,18 +58,21 @@ type BandRow struct {
 
 // Originations are checkout figures.
 type Originations struct {
-	Attempts          int            `json:"attempts"`
-	Authorized        int            `json:"authorized"`
-	AuthorizedAmount  string         `json:"authorized_amount"`
-	Originated        string         `json:"originated"` // authorized less cancelled (captured by merchants or auto-capture)
-	Declined          map[string]int `json:"declined"`
-	Captured          int            `json:"captured_by_merchant"`
-	Cancelled         int            `json:"cancelled"`
-	Installment       int            `json:"installment_purchases"`
-	InstallmentAmount string         `json:"installment_amount"`
-	Refunds           int            `json:"refunds"`
-	RefundAmount      string         `json:"refund_amount"`
-	ByCategory        map[string]int `json:"by_category"`
+	Attempts              int            `json:"attempts"`
+	Authorized            int            `json:"authorized"`
+	AuthorizedAmount      string         `json:"authorized_amount"`
+	Originated            string         `json:"originated"` // authorized less cancelled (captured by merchants or auto-capture)
+	Declined              map[string]int `json:"declined"`
+	Captured              int            `json:"captured_by_merchant"`
+	Cancelled             int            `json:"cancelled"`
+	Installment           int            `json:"installment_purchases"`
+	InstallmentAmount     string         `json:"installment_amount"`
+	StatementPlans        int            `json:"statement_installment_plans"`
+	StatementPlanAmount   string         `json:"statement_installment_balance"`
+	StatementPlansRefused map[string]int `json:"statement_installment_refused"`
+	Refunds               int            `json:"refunds"`
+	RefundAmount          string         `json:"refund_amount"`
+	ByCategory            map[string]int `json:"by_category"`
 }
 
 // Repayments by behaviour.
@@ -230,6 +233,11 @@ func (r *Report) Print(w io.Writer) {
 		p("  declined: %s\n", mapLine(o.Declined))
 	}
 	p("  by category: %s\n", mapLine(o.ByCategory))
+	p("  statement installments: %d statements (balance %s) split into plans", o.StatementPlans, o.StatementPlanAmount)
+	if len(o.StatementPlansRefused) > 0 {
+		p("; refused: %s", mapLine(o.StatementPlansRefused))
+	}
+	p("\n")
 	p("Repayments: %d for %s; shoppers by behaviour: %s; autopay users: %d\n", r.Repay.Count, r.Repay.Amount, mapLine(r.Repay.Behaviours), r.Repay.Autopay)
 	p("Outstanding principal at end: %s\n", r.Outstanding)
 	rv := r.Revenue

@@ -95,8 +95,11 @@ type action struct {
 type userStats struct {
 	attempts, authorized, captured, cancelled, installments, refunds, repayments int
 	authAmount, instAmount, refundAmount, repayAmount, cancelAmount              money.Amount
-	declined, byCategory, errors                                                 map[string]int
-	monthAuth                                                                    map[string]money.Amount
+	declined, byCategory, errors, stmtPlanRefused                                map[string]int
+	stmtPlans                                                                    int
+	stmtPlanAmount                                                               money.Amount
+
+	monthAuth map[string]money.Amount
 }
 
 func (s *userStats) inc(m *map[string]int, k string) {
@@ -377,7 +380,7 @@ func (s *Simulator) userDay(ctx context.Context, u *user, day int) {
 		}
 	}
 	if d.Start().Day() == u.planDay && !u.autopay {
-		s.repay(ctx, u, d)
+		s.repay(ctx, u, d, rng)
 	}
 
 	// Purchases.
@@ -532,7 +535,7 @@ func (s *Simulator) doAction(ctx context.Context, u *user, day int, a action, _ 
 }
 
 // repay pays according to the month's behaviour from the shopper's account view.
-func (s *Simulator) repay(ctx context.Context, u *user, d clock.Date) {
+func (s *Simulator) repay(ctx context.Context, u *user, d clock.Date, rng *rand.Rand) {
 	if s.missing("repayments") {
 		return
 	}
@@ -550,6 +553,33 @@ func (s *Simulator) repay(ctx context.Context, u *user, d clock.Date) {
 		return
 	}
 	stmt, minDue, past := amt(acc.StatementBalance), amt(acc.MinimumDue), amt(acc.PastDue)
+	// Some minimum payers split the statement into installments (账单分期) instead and
+	// then pay what falls due now.
+	convert, terms := rng.Float64(), []int{3, 6, 12}[rng.IntN(3)]
+	if u.planBeh == payMinimum && u.beh != payDefault && past == 0 && stmt >= 300_00 && convert < 0.3 && !s.missing("statement installments") {
+		var plan struct {
+			PlanID string `json:"plan_id"`
+		}
+		err := s.c.Do(ctx, "POST", "/v1/users/"+q(u.id)+"/installment-plans", auth.RoleShopper, u.id,
+			map[string]any{"statement_period": d.Period(), "terms": terms}, fmt.Sprintf("%s-%s-stmtplan", u.id, d), &plan)
+		switch {
+		case NoRoute(err):
+			s.markMissing("statement installments", "POST /v1/users/{user_id}/installment-plans")
+		case err != nil && Reason(err) != "" && Reason(err) != "INTERNAL":
+			u.st.inc(&u.st.stmtPlanRefused, Reason(err))
+		case err != nil:
+			s.userErr(u, err)
+		default:
+			u.st.stmtPlans++
+			u.st.stmtPlanAmount += stmt
+			if err := s.c.Do(ctx, "GET", "/v1/users/"+q(u.id)+"/account", auth.RoleShopper, u.id, nil, "", &acc); err != nil {
+				s.userErr(u, err)
+				return
+			}
+			stmt, minDue, past = amt(acc.StatementBalance), amt(acc.MinimumDue), amt(acc.PastDue)
+			u.planBeh = payFull
+		}
+	}
 	var pay money.Amount
 	switch u.planBeh {
 	case payMinimum:

@@ -343,7 +343,8 @@ func (s *Simulator) finish(ctx context.Context) error {
 	r.Orig.Declined, r.Orig.ByCategory = map[string]int{}, map[string]int{}
 	r.Repay.Behaviours, r.Repay.ByBehaviour = map[string]int{}, map[string]int{}
 	bandApplied, bandApproved, bandLimit := map[string]int{}, map[string]int{}, map[string]money.Amount{}
-	var authAmt, instAmt, refundAmt, repayAmt, cancelAmt, totalLimit money.Amount
+	var authAmt, instAmt, refundAmt, repayAmt, cancelAmt, totalLimit, stmtPlanAmt money.Amount
+	r.Orig.StatementPlansRefused = map[string]int{}
 	monthAuth := map[string]money.Amount{}
 	for _, u := range s.users {
 		if u.score > 0 || u.approved {
@@ -383,6 +384,11 @@ func (s *Simulator) finish(ctx context.Context) error {
 		for k, v := range st.byCategory {
 			r.Orig.ByCategory[k] += v
 		}
+		r.Orig.StatementPlans += st.stmtPlans
+		stmtPlanAmt += st.stmtPlanAmount
+		for k, v := range st.stmtPlanRefused {
+			r.Orig.StatementPlansRefused[k] += v
+		}
 		for k, v := range st.errors {
 			r.Errors[k] += v
 		}
@@ -401,6 +407,7 @@ func (s *Simulator) finish(ctx context.Context) error {
 	}
 	r.Orig.AuthorizedAmount, r.Orig.InstallmentAmount, r.Orig.RefundAmount = authAmt.String(), instAmt.String(), refundAmt.String()
 	r.Repay.Amount = repayAmt.String()
+	r.Orig.StatementPlanAmount = stmtPlanAmt.String()
 
 	// Pools: final state and servicer reports for every completed month since cut-off.
 	for _, p := range s.poolStates {
