@@ -13,6 +13,7 @@ import (
 	"github.com/huabei/huabei/app/money"
 	"github.com/huabei/huabei/billing/biz"
 	billingdata "github.com/huabei/huabei/billing/data"
+	"github.com/huabei/huabei/billing/installment"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 )
 
@@ -259,6 +260,31 @@ func TestInstallmentRefundIntoBilledAndFeePayoff(t *testing.T) {
 		if plan.Status != biz.PlanActive || plan.Periods[0].Principal != money.MustParse("73.22") || plan.Periods[8].Principal != money.MustParse("73.16") ||
 			plan.CurrentFee() != 0 {
 			t.Fatalf("plan 3 after prepayment: %+v", plan.Periods)
+		}
+	})
+}
+
+// TestInstallmentEqualPaymentProduct: a product configured with an annual rate quotes an
+// equal-payment (等额本息) schedule whose APR is that rate.
+func TestInstallmentEqualPaymentProduct(t *testing.T) {
+	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
+		e := newEnv(t, d)
+		quiet := log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal))
+		cfg := biz.DefaultInstallmentConfig()
+		cfg.Products = append(cfg.Products, installment.ProductConfig{Terms: 24, AnnualRate: "0.12"})
+		uc, err := biz.NewInstallmentUseCase(billingdata.NewInstallmentRepo(d), e.repo, d, e.ledger, e.clk, cfg, 1, 10, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := capture(t, e, "ep", money.MustParse("2400.00"), 0)
+		q, err := uc.Quote(context.Background(), biz.InstallmentRequest{UserID: "u1", PaymentID: p.ID, Terms: 24})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2,400.00 at 1% a month over 24: 112.98 a month, first interest 24.00.
+		if q.Method != installment.EqualPayment || q.Periods[0].Principal+q.Periods[0].Fee != money.MustParse("112.98") ||
+			q.Periods[0].Fee != money.MustParse("24.00") || q.APR.StringFixed(4) != "0.1200" || q.Periods[23].DueDate.String() != "2028-11-10" {
+			t.Fatalf("equal-payment quote: %+v", q)
 		}
 	})
 }
