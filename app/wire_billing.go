@@ -5,12 +5,15 @@ import (
 	"os"
 	"strconv"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+
 	"github.com/huabei/huabei/app/job"
 	v1 "github.com/huabei/huabei/billing/api/v1"
 	"github.com/huabei/huabei/billing/biz"
 	billingdata "github.com/huabei/huabei/billing/data"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 	"github.com/huabei/huabei/billing/service"
+	creditbiz "github.com/huabei/huabei/credit/biz"
 )
 
 // billingModule holds what the billing domain exposes to the rest of the wiring.
@@ -19,6 +22,18 @@ type billingModule struct {
 	// with UseCase.SetInstallments, the asset center with SetCollectionsHook.
 	UseCase *biz.BillingUseCase
 	Repo    *billingdata.StatementRepo
+}
+
+// billingCredit adapts the credit lines for billing: a user without a credit line (data
+// loaded in bulk, e.g. by huabeictl bench) has no line status to change.
+type billingCredit struct{ *creditbiz.LineUseCase }
+
+func (c billingCredit) SetStatus(ctx context.Context, userID, status, reason string) error {
+	err := c.LineUseCase.SetStatus(ctx, userID, status, reason)
+	if kerrors.Reason(err) == "CREDIT_LINE_NOT_FOUND" {
+		return nil
+	}
+	return err
 }
 
 // wireBilling builds statements, repayments, accrual, delinquency and autopay, registers
@@ -42,7 +57,7 @@ func (a *App) wireBilling(ctx context.Context) error {
 		return err
 	}
 	repo := billingdata.NewStatementRepo(a.Data)
-	uc, err := biz.NewBillingUseCase(repo, a.Data, a.ledger.Ledger, a.ledger.Ledger, a.credit.Lines, a.Clock, cfg, ch, a.Logger)
+	uc, err := biz.NewBillingUseCase(repo, a.Data, a.ledger.Ledger, a.ledger.Ledger, billingCredit{a.credit.Lines}, a.Clock, cfg, ch, a.Logger)
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,17 @@ func (uc *BillingUseCase) SetCrashHook(f func()) { uc.crash = f }
 
 // StatementsJob issues the statements dated date for every user with activity or a balance.
 func (uc *BillingUseCase) StatementsJob(ctx context.Context, date clock.Date, run JobRun) error {
+	if t, ok := run.(interface {
+		SetTotal(ctx context.Context, n int64) error
+	}); ok {
+		if c, ok := uc.repo.(interface {
+			CountUsers(ctx context.Context) (int64, error)
+		}); ok {
+			if n, err := c.CountUsers(ctx); err == nil {
+				_ = t.SetTotal(ctx, n) // progress display only
+			}
+		}
+	}
 	return uc.runChunksBatch(ctx, run, uc.repo.UsersAfter, func(ctx context.Context, users []string) error {
 		return uc.generateChunk(ctx, users, date)
 	})

@@ -405,6 +405,13 @@ func (r *StatementRepo) UsersAfter(ctx context.Context, after string, limit int)
 	return r.users(ctx, "SELECT DISTINCT user_id FROM purchase WHERE user_id > ? ORDER BY user_id LIMIT ?", after, limit)
 }
 
+// CountUsers counts users with purchases (the statements job's progress total).
+func (r *StatementRepo) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := r.d.DB(ctx).QueryRowContext(ctx, "SELECT COUNT(DISTINCT user_id) FROM purchase").Scan(&n)
+	return n, err
+}
+
 // UsersWithOpenStatementsAfter implements biz.BillingRepo.
 func (r *StatementRepo) UsersWithOpenStatementsAfter(ctx context.Context, after string, limit int) ([]string, error) {
 	return r.users(ctx, "SELECT DISTINCT user_id FROM statement WHERE status <> 'paid' AND user_id > ? ORDER BY user_id LIMIT ?", after, limit)
