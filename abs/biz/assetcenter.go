@@ -87,6 +87,13 @@ func NewAssetCenter(repo PoolRepo, tx Transactor, l Ledger, clk clock.Clock, cfg
 		ParallelFreezeMin: 20000}
 }
 
+// SetWorkers sets the number of parallel writers of transfers and large freezes (bench).
+func (u *AssetCenter) SetWorkers(n int) {
+	if n > 0 {
+		u.cfg.TransferWorkers = n
+	}
+}
+
 func (u *AssetCenter) today() clock.Date { return clock.Today(u.clk) }
 
 // PostOpeningCapital posts the configured opening capital once (idempotency id capital:opening).
@@ -276,11 +283,11 @@ func (u *AssetCenter) StartTransfer(ctx context.Context, id int64, buyer string,
 					if err != nil || !ok {
 						return err
 					}
-					n, out, err := u.repo.SetOwner(ctx, batch, OwnerLender, owner)
+					n, err := u.repo.FlipOwner(ctx, batch, OwnerLender, owner)
 					if err != nil {
 						return err
 					}
-					return u.repo.FinishBatch(ctx, id, seq, n, out)
+					return u.repo.FinishBatch(ctx, id, seq, n, 0)
 				})
 				if err != nil {
 					firstErr = err
@@ -327,14 +334,26 @@ func (u *AssetCenter) CompleteTransfer(ctx context.Context, id int64) (*Transfer
 		return nil, err
 	}
 	if p.Status == PoolTransferring {
-		flipped, bal, pending, err := u.repo.BatchTotals(ctx, id)
+		flipped, _, pending, err := u.repo.BatchTotals(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		if pending > 0 {
 			return nil, ErrTransferIncomplete
 		}
-		p.TransferredCount, p.TransferBalance = flipped, bal
+		// Principal derecognized = outstanding of the flipped purchases when they flipped:
+		// what they owe now plus what was collected on them since (routed by the
+		// collections hook as debits to the contra account, its only entries so far).
+		// One aggregate at the end instead of a sum per batch.
+		out, _, err := u.repo.PoolOutstanding(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		collected, err := u.ledger.Balance(ctx, ledger.AccountReceivablePrincipal, SoldOwner(id))
+		if err != nil {
+			return nil, err
+		}
+		p.TransferredCount, p.TransferBalance = flipped, out+collected
 	}
 	price := decimal.RequireFromString(p.Price)
 	res := &TransferResult{Pool: p}

@@ -208,6 +208,8 @@ type PoolRepo interface {
 	FinishBatch(ctx context.Context, poolID int64, seq, flipped int, balance money.Amount) error
 	// BatchTotals sums the done batches: assets flipped, their principal, batches pending.
 	BatchTotals(ctx context.Context, poolID int64) (flipped int, balance money.Amount, pending int, err error)
+	// FlipOwner flips purchase.owner from → to for ids (rows still owned by from); returns rows changed.
+	FlipOwner(ctx context.Context, ids []int64, from, to string) (int, error)
 	// SetOwner flips purchase.owner from → to for ids; returns rows changed and their outstanding principal.
 	SetOwner(ctx context.Context, ids []int64, from, to string) (int, money.Amount, error)
 	// AssetStates returns live state (owner, outstanding, DPD) of the pool's assets (ids nil: all active).

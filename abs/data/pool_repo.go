@@ -353,6 +353,19 @@ func idList(ids []int64) string {
 	return sb.String()
 }
 
+// FlipOwner flips purchase.owner from → to for ids still owned by from.
+func (r *Repo) FlipOwner(ctx context.Context, ids []int64, from, to string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res, err := r.d.DB(ctx).ExecContext(ctx, "UPDATE purchase SET owner = ? WHERE id IN ("+idList(ids)+") AND owner = ?", to, from)
+	if err != nil {
+		return 0, fmt.Errorf("abs/data: flip owner: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // SetOwner flips purchase.owner from → to for ids (only rows still owned by from) and
 // returns how many rows changed and their outstanding principal (summed under the same
 // transaction, before the flip, over the same condition).

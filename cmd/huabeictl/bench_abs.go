@@ -24,6 +24,7 @@ func init() { addBenchCommand(newBenchABSCmd) }
 func newBenchABSCmd() *cobra.Command {
 	var assets, perUser int
 	var skipSeed bool
+	var workers int
 	cmd := &cobra.Command{
 		Use:   "abs --assets N",
 		Short: "seed N lender-owned purchases (bulk inserts) on the configured database, then time pool selection + analytics and the transfer",
@@ -55,6 +56,7 @@ is meaningless afterwards.`,
 				fmt.Fprintf(out, "seeded %d purchases in %s (%.0f/s)\n", assets, el.Round(time.Millisecond), float64(assets)/el.Seconds())
 			}
 			uc := a.AssetCenter()
+			uc.SetWorkers(workers)
 			start := time.Now()
 			p, err := uc.CreatePool(ctx, fmt.Sprintf("bench %d", time.Now().Unix()), cutoff, biz.Criteria{}, 0)
 			if err != nil {
@@ -90,6 +92,7 @@ is meaningless afterwards.`,
 	}
 	cmd.Flags().IntVar(&assets, "assets", 1000000, "purchases to seed")
 	cmd.Flags().IntVar(&perUser, "per-user", 4, "purchases per obligor")
+	cmd.Flags().IntVar(&workers, "workers", 0, "parallel writers (default abs.transfer_workers)")
 	cmd.Flags().BoolVar(&skipSeed, "no-seed", false, "do not seed; pool what is already eligible")
 	return cmd
 }
