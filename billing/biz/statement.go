@@ -162,10 +162,11 @@ func (uc *BillingUseCase) generate(ctx context.Context, st *userState, date cloc
 		return false, err
 	}
 	for _, r := range reps {
-		kind, desc := LinePayment, "repayment"
 		if r.Source == SourceCreditBalance {
-			kind, desc = LineCredit, "credit balance applied"
-		} else if r.Source == SourceAutopay {
+			continue // shown on the statement that applied it
+		}
+		kind, desc := LinePayment, "repayment"
+		if r.Source == SourceAutopay {
 			desc = "autopay"
 		}
 		lines = append(lines, StatementLine{Date: r.ReceivedDate, Kind: kind, Description: desc, Amount: -r.Amount})

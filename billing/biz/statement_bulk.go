@@ -103,6 +103,9 @@ func (uc *BillingUseCase) generateChunk(ctx context.Context, users []string, dat
 			s.Lines = append(s.Lines, StatementLine{Date: r.Date, Kind: LineRefund, Description: "refund", Amount: -r.ToPrincipal, PaymentID: r.PaymentID})
 		}
 		for _, r := range in.Repayments {
+			if r.Source == SourceCreditBalance {
+				continue // shown on the statement that applied it
+			}
 			kind, desc := LinePayment, "repayment"
 			if r.Source == SourceAutopay {
 				desc = "autopay"
