@@ -231,3 +231,77 @@ days_past_due, bucket, charged_off_date, updated_at) VALUES ('good1','overdue',0
 		}
 	})
 }
+
+// TestRevolvingPurchase: during the revolving period collections buy new eligible assets
+// at par instead of being remitted.
+func TestRevolvingPurchase(t *testing.T) {
+	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
+		ctx := context.Background()
+		clk := &clock.Test{}
+		clk.Set(time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC))
+		e := &env{t: t, d: d, clk: clk, l: ledger.NewLedger(ledgerdata.NewRepo(d), d, nil)}
+		uc := newCenter(e, 2)
+		if err := uc.PostOpeningCapital(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.line("u1", "active", 700)
+		e.line("u2", "active", 700)
+		e.purchase(201, "u1", money.Yuan(1000), 20261101, 0)
+		e.purchase(202, "u2", money.Yuan(1000), 20261102, 0)
+		p, err := uc.CreatePool(ctx, "revolver", clock.NewDate(2026, 11, 5), biz.Criteria{}, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := uc.StartTransfer(ctx, p.ID, "SPV R", decimal.NewFromInt(100)); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.InTx(ctx, func(ctx context.Context) error { _, err := uc.CompleteTransfer(ctx, p.ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		// u1 repays 600 on 201; new purchases 203 (500) and 204 (700) appear.
+		clk.Set(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+		err = d.InTx(ctx, func(ctx context.Context) error {
+			if _, err := d.DB(ctx).ExecContext(ctx, "UPDATE purchase SET principal_outstanding = principal_outstanding - 60000 WHERE id = 201"); err != nil {
+				return err
+			}
+			extra, err := uc.CollectionPostings(ctx, biz.Collection{Ref: "r1", PurchaseID: 201, Owner: p.Owner(), Principal: money.Yuan(600), Date: clock.NewDate(2026, 11, 20)})
+			if err != nil {
+				return err
+			}
+			_, err = e.l.Post(ctx, ledger.Entry{IdempotencyID: "repayment:r1", Type: "repayment", BusinessDate: clock.NewDate(2026, 11, 20),
+				Postings: append([]ledger.Posting{{Account: ledger.AccountCash, Debit: true, Amount: money.Yuan(600)},
+					{Account: ledger.AccountReceivablePrincipal, Owner: "u1", Amount: money.Yuan(600)}}, extra...)})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.purchase(203, "u2", money.Yuan(500), 20261115, 0)
+		e.purchase(204, "u1", money.Yuan(700), 20261116, 0)
+		// abs_servicing in the revolving period: 600 buys 203 (500); 204 (700) does not fit.
+		if n, err := uc.ServiceAll(ctx, clock.NewDate(2026, 11, 20)); err != nil || n != 1 {
+			t.Fatalf("servicing %d %v", n, err)
+		}
+		if b, _ := e.l.Balance(ctx, ledger.AccountSPVCollectionsPayable, p.Owner()); b != money.Yuan(100) {
+			t.Fatalf("collections left = %s", b)
+		}
+		var owner string
+		if err := d.SQL().QueryRowContext(ctx, "SELECT owner FROM purchase WHERE id = 203").Scan(&owner); err != nil || owner != p.Owner() {
+			t.Fatalf("203 owner %q %v", owner, err)
+		}
+		rep, err := uc.Report(ctx, p.ID, clock.NewDate(2026, 11, 1))
+		if err != nil || rep.Purchases != money.Yuan(500) || rep.Ending != money.Yuan(1900) {
+			t.Fatalf("report %+v %v", rep, err)
+		}
+		if diffs, err := uc.Reconcile(ctx, clock.NewDate(2026, 11, 20)); err != nil || len(diffs) != 0 {
+			t.Fatalf("reconcile %+v %v", diffs, err)
+		}
+		// After the revolving period the same job remits.
+		if _, err := uc.ServiceAll(ctx, clock.NewDate(2027, 3, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := e.l.Balance(ctx, ledger.AccountSPVCollectionsPayable, p.Owner()); b != 0 {
+			t.Fatalf("after the revolving period collections = %s", b)
+		}
+	})
+}

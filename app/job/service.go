@@ -33,7 +33,7 @@ func (s *Service) date(v string) (clock.Date, error) {
 		return clock.Today(s.clk), nil
 	}
 	d, err := clock.ParseDate(v)
-	if err != nil {
+	if err != nil || d.IsZero() { // 0001-01-01 parses but is the zero date (was a 500)
 		return clock.Date{}, apierr.Invalid("business_date", "must be YYYY-MM-DD")
 	}
 	return d, nil
