@@ -80,6 +80,7 @@ type op struct {
 	retries                        int // transport errors, 5xx, 409 in flight
 	serverErrors                   int // 500s (never expected)
 	unavailable                    int // 503s
+	lastSent                       time.Time
 }
 
 func (o *op) field(name string) string {
@@ -94,6 +95,7 @@ func (o *op) field(name string) string {
 func (c *liveClient) run(o *op, limit time.Duration) bool {
 	deadline := time.Now().Add(limit)
 	for {
+		o.lastSent = time.Now()
 		status, raw, err := c.do(o.method, o.path, o.token, o.body, o.key)
 		switch {
 		case err != nil:

@@ -32,9 +32,13 @@ type loadDriver struct {
 	maxRetry time.Duration
 }
 
-func (d *loadDriver) markFault() {
+func (d *loadDriver) markFault() { d.markFaultAt(time.Now()) }
+
+// markFaultAt starts a recovery measurement from at; call it once the fault is in place
+// (the process is dead), so a response already on its way does not count as recovery.
+func (d *loadDriver) markFaultAt(at time.Time) {
 	d.firstOK.Store(0)
-	d.faultAt.Store(time.Now().UnixNano())
+	d.faultAt.Store(at.UnixNano())
 }
 
 // recovery returns fault → first acknowledged request (0 if none yet).
@@ -55,7 +59,9 @@ func (d *loadDriver) exec(o *op) bool {
 	}
 	if o.status < 300 {
 		d.acked.Add(1)
-		d.firstOK.CompareAndSwap(0, time.Now().UnixNano())
+		if o.lastSent.UnixNano() >= d.faultAt.Load() {
+			d.firstOK.CompareAndSwap(0, time.Now().UnixNano()) // sent after the fault: a recovery
+		}
 	}
 	return true
 }
@@ -283,8 +289,9 @@ func TestReliabilityCrash(t *testing.T) {
 	d.start(pick(4, 8), 42)
 	for k := 0; k < kills; k++ {
 		time.Sleep(time.Duration(400+rnd.IntN(1200)) * time.Millisecond)
-		d.markFault()
+		killedAt := time.Now()
 		s.Kill()
+		d.markFaultAt(killedAt)
 		s.Restart()
 		d.c.follow(s)
 		deadline := time.Now().Add(2 * time.Minute)

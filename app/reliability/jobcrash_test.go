@@ -98,28 +98,30 @@ func waitLeaseExpired(t *testing.T, db *sql.DB, name string, date int) {
 	t.Fatalf("job %s %d: lease never expired", name, date)
 }
 
-// crashJob starts name/date asynchronously and SIGKILLs the server shortly after,
-// kills times, restarting each time; then finishes the run synchronously. It returns
+// crashJob starts name/date asynchronously and SIGKILLs the server once the run has
+// processed a growing share of the users, kills times, restarting and resuming each time;
+// then finishes the run synchronously. It returns
 // how many kills landed while the run was still running.
-func crashJob(t *testing.T, s *e2etest.Server, db *sql.DB, name, date string, kills int, rnd *rand.Rand) int {
+func crashJob(t *testing.T, s *e2etest.Server, db *sql.DB, name, date string, users, kills int, rnd *rand.Rand) int {
 	t.Helper()
 	d, _ := strconv.Atoi(strings.ReplaceAll(date, "-", ""))
 	mid := 0
 	for k := 0; k < kills; k++ {
 		waitLeaseExpired(t, db, name, d)
 		s.Must(200, "POST", "/v1/ops/jobs/"+name+"/runs", e2etest.Token(opsSubject, auth.RoleOps), map[string]any{"business_date": date, "async": true})
-		// Kill once the run has committed some chunks (or finished), a little later each time.
+		// Kill once the run has committed a growing share of the users (or has finished).
+		target := int64(users * (k + 1) / (kills + 2))
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
 			var status string
 			var processed int64
 			err := db.QueryRow("SELECT status, processed FROM job_run WHERE name = ? AND business_date = ?", name, d).Scan(&status, &processed)
-			if err == nil && (processed > 0 || status != "running") {
+			if err == nil && (processed >= target || status != "running") {
 				break
 			}
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(time.Duration(rnd.IntN(30)) * time.Millisecond)
+		time.Sleep(time.Duration(rnd.IntN(5)) * time.Millisecond)
 		s.Kill()
 		var status string
 		var processed int64
@@ -203,8 +205,9 @@ func diffSnapshots(a, b []string) (onlyA, onlyB []string) {
 // another fresh database seeded alike: nobody billed twice, nobody skipped.
 func TestReliabilityJobCrash(t *testing.T) {
 	env := []string{"HUABEI_JOBS_CRON=off", "HUABEI_JOBS_LEASE_TTL=1s"}
-	// Small chunks so a run commits many checkpoints and a kill lands between them.
-	cfg := strings.Replace(relaxedConfig(""), "chunk_size: 200", "chunk_size: 3", 1)
+	// Small sequential chunks so a run commits many checkpoints and kills land between them.
+	cfg := strings.Replace(relaxedConfig(""), "chunk_size: 200", "chunk_size: 2", 1)
+	cfg = strings.Replace(cfg, "parallel: 4 ", "parallel: 1 ", 1)
 	control := e2etest.Start(t, e2etest.Options{Engine: "mysql", Config: cfg, Env: env})
 	crash := e2etest.Start(t, e2etest.Options{Engine: "mysql", Config: cfg, Env: env})
 	if r := control.Call("GET", "/v1/ops/jobs/statements/runs/2026-12-01", e2etest.Token(opsSubject, auth.RoleOps), nil); r.Status == 404 && r.Reason() == "JOB_NOT_FOUND" {
@@ -237,7 +240,7 @@ func TestReliabilityJobCrash(t *testing.T) {
 	}
 	runJobSync(t, control, "statements", "2026-12-01")
 	start := time.Now()
-	mid += crashJob(t, crash, xdb, "statements", "2026-12-01", kills, rnd)
+	mid += crashJob(t, crash, xdb, "statements", "2026-12-01", n, kills, rnd)
 	recoveries = append(recoveries, time.Since(start))
 	totalKills += kills
 	for _, date := range accrueDates {
@@ -246,7 +249,7 @@ func TestReliabilityJobCrash(t *testing.T) {
 		}
 		runJobSync(t, control, "accrue", date)
 		start := time.Now()
-		mid += crashJob(t, crash, xdb, "accrue", date, kills, rnd)
+		mid += crashJob(t, crash, xdb, "accrue", date, n, kills, rnd)
 		recoveries = append(recoveries, time.Since(start))
 		totalKills += kills
 	}
