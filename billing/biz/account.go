@@ -136,6 +136,15 @@ func (uc *BillingUseCase) Account(ctx context.Context, userID string) (AccountVi
 			v.Unbilled += p.Outstanding
 		}
 	}
+	if pp, ok := uc.installments.(PlanPayoffs); ok {
+		plans, err := pp.UnbilledPlans(ctx, userID)
+		if err != nil {
+			return v, err
+		}
+		for _, p := range plans {
+			v.Unbilled += p.Principal
+		}
+	}
 	v.StatementBalance = st.billedOwed()
 	if s := st.latest(); s != nil && s.Status != StatementPaid {
 		v.DueDate = s.DueDate

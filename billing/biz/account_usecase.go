@@ -123,6 +123,19 @@ type PlanPrincipal interface {
 	PayBilledPrincipal(ctx context.Context, userID string, statementID int64, amount money.Amount, today clock.Date) (money.Amount, error)
 }
 
+// PlanPayoffs is implemented by an installment hook that can list the unbilled principal
+// of a user's plans: the account shows it as unbilled, and a repayment with target "all"
+// pays it off (unbilled fees follow the payoff rule of the installments config).
+type PlanPayoffs interface {
+	UnbilledPlans(ctx context.Context, userID string) ([]UnbilledPlan, error)
+}
+
+// UnbilledPlan is a plan's principal that no statement has billed yet.
+type UnbilledPlan struct {
+	PlanID    int64
+	Principal money.Amount
+}
+
 // CollectionsHook lets the asset center route principal collected on a purchase it sold
 // (owner is a pool id): the returned postings are added to the repayment's entry.
 type CollectionsHook interface {

@@ -158,6 +158,27 @@ func (uc *BillingUseCase) allocate(ctx context.Context, st *userState, rep Repay
 			}
 		}
 	}
+	// target "all": what is left pays off the unbilled part of the user's plans too.
+	if pp, ok := uc.installments.(PlanPayoffs); ok && rep.Target == TargetAll && rep.Source != SourceCreditBalance && left > 0 {
+		plans, err := pp.UnbilledPlans(ctx, userID)
+		if err != nil {
+			return rep, err
+		}
+		for _, pl := range plans {
+			if left == 0 {
+				break
+			}
+			pr, fee, err := uc.installments.PayPlan(ctx, userID, pl.PlanID, 0, left, true)
+			if err != nil {
+				return rep, err
+			}
+			left -= pr + fee
+			principalPaid += pr
+			tgt := "plan:" + strconv.FormatInt(pl.PlanID, 10)
+			allocs = appendAlloc(allocs, Allocation{Kind: AllocFee, Target: tgt, Amount: fee})
+			allocs = appendAlloc(allocs, Allocation{Kind: AllocPrincipal, Target: tgt, Amount: pr})
+		}
+	}
 	rep.ToCreditBalance = left
 	if rep.Source == SourceCreditBalance && left > 0 {
 		return rep, fmt.Errorf("billing: credit balance applied beyond what is owed")

@@ -53,3 +53,21 @@ func (h installmentBillingHook) PlanOwed(ctx context.Context, userID string, sta
 func (h installmentBillingHook) PayBilledPrincipal(ctx context.Context, userID string, statementID int64, amount money.Amount, today clock.Date) (money.Amount, error) {
 	return h.uc.PayBilledPrincipal(ctx, userID, statementID, amount, today)
 }
+
+var _ PlanPayoffs = installmentBillingHook{}
+
+// UnbilledPlans implements PlanPayoffs: the user's plans that still owe principal with
+// the principal of their unbilled periods, oldest first.
+func (h installmentBillingHook) UnbilledPlans(ctx context.Context, userID string) ([]UnbilledPlan, error) {
+	plans, err := h.uc.repo.OwingPlans(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []UnbilledPlan
+	for i := range plans {
+		if pr, _ := plans[i].Unbilled(); pr > 0 {
+			out = append(out, UnbilledPlan{PlanID: plans[i].ID, Principal: pr})
+		}
+	}
+	return out, nil
+}
