@@ -2,6 +2,7 @@ package biz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -108,6 +109,9 @@ func (u *AssetCenter) PostOpeningCapital(ctx context.Context) error {
 				{Account: ledger.AccountCash, Debit: true, Amount: amt},
 				{Account: ledger.AccountEquityCapital, Amount: amt},
 			}})
+		if errors.Is(err, ledger.ErrIdempotencyConflict) {
+			return fmt.Errorf("abs: the opening capital was already posted with another amount (abs.opening_capital %s); inject capital with a new entry instead", u.cfg.OpeningCapital)
+		}
 		return err
 	})
 }

@@ -35,6 +35,9 @@ type Criteria struct {
 	MaxRemainingPeriods int
 	MaxObligorShare     decimal.Decimal // fraction; zero = no cap
 	TargetBalance       money.Amount
+	// ExcludePoolID skips assets that were ever in this pool (revolving purchases must
+	// not re-buy an asset the pool sold back).
+	ExcludePoolID int64
 }
 
 // Candidate is an eligible asset as the selection query returns it (balance = outstanding

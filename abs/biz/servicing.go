@@ -10,6 +10,7 @@ import (
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 
 	"github.com/huabei/huabei/app/clock"
+	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/money"
 )
 
@@ -101,7 +102,9 @@ func (u *AssetCenter) Remit(ctx context.Context, poolID int64, date clock.Date) 
 		if amt, err = u.ledger.Balance(ctx, ledger.AccountSPVCollectionsPayable, p.Owner()); err != nil || amt <= 0 {
 			return err
 		}
-		ref := fmt.Sprintf("abs:pool:%d:remit:%d", p.ID, date.Int())
+		// A fresh id each time: the amount is read under the pool lock, so a repeat
+		// remits only what arrived since (a date-derived id would conflict then).
+		ref := fmt.Sprintf("abs:pool:%d:remit:%d:%d", p.ID, date.Int(), ids.New())
 		if _, err := u.ledger.Post(ctx, ledger.Entry{IdempotencyID: ref, Type: "abs.remit", Description: "collections remitted to " + truncate(p.Buyer, 100),
 			BusinessDate: date, Postings: []ledger.Posting{
 				{Account: ledger.AccountSPVCollectionsPayable, Owner: p.Owner(), Debit: true, Amount: amt},
@@ -146,6 +149,7 @@ func (u *AssetCenter) RevolvingPurchase(ctx context.Context, poolID int64, asOf 
 		}
 		crit := p.Criteria
 		crit.TargetBalance = res.Available
+		crit.ExcludePoolID = p.ID
 		var cands []Candidate
 		if err := u.repo.EligibleAssets(ctx, asOf, crit, func(c Candidate) error { cands = append(cands, c); return nil }); err != nil {
 			return err
@@ -160,11 +164,11 @@ func (u *AssetCenter) RevolvingPurchase(ctx context.Context, poolID int64, asOf 
 		if err := u.repo.InsertPoolAssets(ctx, p.ID, asOf.Int(), sel); err != nil {
 			return err
 		}
-		ids := make([]int64, len(sel))
+		assetIDs := make([]int64, len(sel))
 		for i, c := range sel {
-			ids[i] = c.AssetID
+			assetIDs[i] = c.AssetID
 		}
-		n, out, err := u.repo.SetOwner(ctx, ids, OwnerLender, p.Owner())
+		n, out, err := u.repo.SetOwner(ctx, assetIDs, OwnerLender, p.Owner())
 		if err != nil {
 			return err
 		}
@@ -172,7 +176,7 @@ func (u *AssetCenter) RevolvingPurchase(ctx context.Context, poolID int64, asOf 
 			return fmt.Errorf("abs: revolving purchase: %d of %d assets changed owner meanwhile", len(sel)-n, len(sel))
 		}
 		res.AssetCount, res.Balance, res.Remaining = n, out, res.Available-out
-		ref := fmt.Sprintf("abs:pool:%d:revolving:%d", p.ID, asOf.Int())
+		ref := fmt.Sprintf("abs:pool:%d:revolving:%d:%d", p.ID, asOf.Int(), ids.New())
 		if _, err := u.ledger.Post(ctx, ledger.Entry{IdempotencyID: ref, Type: "abs.revolving_purchase", Description: "revolving purchase",
 			BusinessDate: asOf, Postings: []ledger.Posting{
 				{Account: ledger.AccountSPVCollectionsPayable, Owner: p.Owner(), Debit: true, Amount: out},

@@ -62,6 +62,10 @@ WHERE p.owner = ? AND p.capture_date <= ? AND p.principal_outstanding > 0 AND p.
 		// 0 DPD: billing's delinquency state (absent row = never billed = current)
 		q += " AND NOT EXISTS (SELECT 1 FROM billing_account ba WHERE ba.user_id = p.user_id AND ba.days_past_due > 0)"
 	}
+	if c.ExcludePoolID != 0 {
+		q += " AND NOT EXISTS (SELECT 1 FROM abs_pool_asset px WHERE px.pool_id = ? AND px.asset_id = p.id)"
+		args = append(args, c.ExcludePoolID)
+	}
 	if c.MinScore > 0 {
 		q += " AND cl.score >= ?"
 		args = append(args, c.MinScore)
