@@ -556,7 +556,7 @@ func (s *Simulator) repay(ctx context.Context, u *user, d clock.Date, rng *rand.
 	// Some minimum payers split the statement into installments (账单分期) instead and
 	// then pay what falls due now.
 	convert, terms := rng.Float64(), []int{3, 6, 12}[rng.IntN(3)]
-	if u.planBeh == payMinimum && u.beh != payDefault && past == 0 && stmt >= 300_00 && convert < 0.3 && !s.missing("statement installments") {
+	if u.planBeh == payMinimum && u.beh != payDefault && past == 0 && stmt >= 300_00 && convert < 0.3 && strings.HasPrefix(acc.DueDate, d.Period()) && !s.missing("statement installments") {
 		var plan struct {
 			PlanID string `json:"plan_id"`
 		}
