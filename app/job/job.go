@@ -362,7 +362,10 @@ func (r *Runner) execute(ctx context.Context, fn JobFunc, run *Run) (Info, error
 					"UPDATE job_run SET lease_expires_at = ? WHERE name = ? AND business_date = ? AND owner = ? AND status = ?",
 					r.now().Add(r.leaseTTL).UnixMilli(), run.Name, run.Date.Int(), r.owner, StatusRunning)
 				if err == nil {
-					if n, _ := res.RowsAffected(); n == 0 {
+					// MySQL reports changed rows, not matched ones: a renewal that writes the
+					// lease a checkpoint set in the same millisecond affects 0 rows while we
+					// still own the run, so confirm before giving the run up.
+					if n, _ := res.RowsAffected(); n == 0 && !r.owns(jobCtx, run) {
 						lost.Store(true)
 						cancel()
 						return
@@ -404,6 +407,15 @@ func (r *Runner) execute(ctx context.Context, fn JobFunc, run *Run) (Info, error
 		return Info{}, fmt.Errorf("job: record outcome: %w", uerr)
 	}
 	return r.load(bg, run.Name, run.Date)
+}
+
+// owns reports whether this runner still holds run (a failed read counts as owned: the
+// next renewal decides).
+func (r *Runner) owns(ctx context.Context, run *Run) bool {
+	var n int
+	err := r.d.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM job_run WHERE name = ? AND business_date = ? AND owner = ? AND status = ?",
+		run.Name, run.Date.Int(), r.owner, StatusRunning).Scan(&n)
+	return err != nil || n > 0
 }
 
 func safeCall(ctx context.Context, fn JobFunc, run *Run) (err error) {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+
 	"github.com/huabei/huabei/app/auth"
 	"github.com/huabei/huabei/app/e2etest"
 	"github.com/huabei/huabei/app/server"
@@ -56,10 +58,15 @@ func matrixRequest(r server.RouteInfo, vars map[string]string) (path string, bod
 		}
 		return path, nil
 	}
-	// A plausible amount, so validation passes and the ownership check is what answers.
+	// Plausible values for the fields validation insists on, so the ownership check is
+	// what answers (validation runs before the handler).
 	b := map[string]any{}
-	if m := inputMessage(r.Operation); m != nil && m.Fields().ByName("amount") != nil {
-		b["amount"] = "1.00"
+	if m := inputMessage(r.Operation); m != nil {
+		for name, v := range map[string]any{"amount": "1.00", "terms": 3, "statement_period": "2026-10", "reason": "access matrix"} {
+			if m.Fields().ByName(protoreflect.Name(name)) != nil {
+				b[name] = v
+			}
+		}
 	}
 	if inBody {
 		b["user_id"] = vars["user_id"]
