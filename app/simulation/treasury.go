@@ -465,7 +465,22 @@ func (s *Simulator) finish(ctx context.Context) error {
 		n, f := len(tb.Reconciliation.Differences), len(tb.Reconciliation.Failures)
 		detail := fmt.Sprintf("%d differences, %d failed checks", n, f)
 		if n > 0 {
-			detail += fmt.Sprintf("; first: %v", tb.Reconciliation.Differences[0])
+			// Name pools, not their ids, so the report stays reproducible.
+			names := map[string]string{}
+			for _, p := range s.poolStates {
+				names["pool:"+p.row.id] = "pool " + p.row.Name
+			}
+			for i, d := range tb.Reconciliation.Differences {
+				if i == 3 {
+					detail += "; …"
+					break
+				}
+				owner := fmt.Sprint(d["owner"])
+				if nm, ok := names[owner]; ok {
+					owner = nm
+				}
+				detail += fmt.Sprintf("; %v %v %s: ledger %v, subledger %v (difference %v)", d["check"], d["account"], owner, d["ledger"], d["subledger"], d["difference"])
+			}
 		}
 		if f > 0 {
 			detail += fmt.Sprintf("; first failure: %v", tb.Reconciliation.Failures[0])
