@@ -29,6 +29,7 @@ type loadDriver struct {
 	gaveUp   atomic.Int64
 	acked    atomic.Int64
 	repay    bool
+	plans    bool
 	maxRetry time.Duration
 }
 
@@ -102,6 +103,10 @@ func (d *loadDriver) start(workers int, seed uint64) {
 					d.exec(o)
 				default:
 					amt := 1000 + rnd.Int64N(9000)
+					plan := d.plans && rnd.IntN(5) == 0
+					if plan {
+						amt = 10000 + rnd.Int64N(20000) // installments need 100.00 or more
+					}
 					a := &op{kind: "authorize", method: "POST", path: "/v1/payments", token: mtok, key: "au-" + tag,
 						body: mustJSON(map[string]any{"user_id": user, "merchant_order_id": "o-" + tag, "amount": yuan(amt)})}
 					if !d.exec(a) || a.status != 200 || a.field("status") != "authorized" {
@@ -110,6 +115,14 @@ func (d *loadDriver) start(workers int, seed uint64) {
 					cp := &op{kind: "capture", method: "POST", path: "/v1/payments/" + a.field("payment_id") + "/capture",
 						token: mtok, key: "cp-" + tag, body: []byte("{}")}
 					if d.exec(cp) && cp.status == 200 && cp.field("status") == "captured" {
+						if plan {
+							// convert the purchase into installments (the shopper's own call)
+							pl := &op{kind: "plan", method: "POST", path: "/v1/users/" + user + "/installment-plans",
+								token: e2etest.Token(user, auth.RoleShopper), key: "pl-" + tag,
+								body: mustJSON(map[string]any{"payment_id": a.field("payment_id"), "terms": 3})}
+							d.exec(pl)
+							continue // refunds of plans re-spread schedules; keep refunds on plain purchases
+						}
 						caps = append(caps, &captured{id: a.field("payment_id"), left: amt})
 					}
 				}
@@ -190,6 +203,31 @@ func verifyOps(t *testing.T, db *sql.DB, log *opsLog) (lost, dup int) {
 			}
 		}
 	}
+	plans := 0
+	for _, o := range kinds["plan"] {
+		if o.status != 200 {
+			continue
+		}
+		plans++
+		id := o.field("plan_id")
+		switch n := count(t, db, "SELECT COUNT(*) FROM installment_plan WHERE id = ?", id); {
+		case n == 0:
+			lost++
+			t.Errorf("acknowledged installment plan %s missing", id)
+		case n > 1:
+			dup++
+		}
+	}
+	if len(kinds["plan"]) > 0 {
+		if n := count(t, db, "SELECT COUNT(*) FROM installment_plan"); n != plans {
+			t.Errorf("installment plans stored %d, acknowledged %d", n, plans)
+			if n > plans {
+				dup += n - plans
+			} else {
+				lost += plans - n
+			}
+		}
+	}
 	repayments := 0
 	for _, o := range kinds["repayment"] {
 		if o.status != 200 {
@@ -262,6 +300,11 @@ func replayAcknowledged(t *testing.T, c *liveClient, log *opsLog, limit int) int
 	return n
 }
 
+func plansLanded(s *e2etest.Server) bool {
+	r := s.Call("POST", "/v1/users/"+ownUser+"/installment-plans", e2etest.Token(ownUser, auth.RoleShopper), map[string]any{"terms": "x"})
+	return r.Status == 400
+}
+
 func repaymentsLanded(s *e2etest.Server) bool {
 	r := s.Call("POST", "/v1/users/"+ownUser+"/repayments", e2etest.Token(opsSubject, auth.RoleOps), map[string]any{"amount": "abc"})
 	return r.Status == 400
@@ -279,7 +322,10 @@ func TestReliabilityCrash(t *testing.T) {
 		users[i] = "rel-crash-" + strconv.Itoa(i)
 		seedUser(t, s, users[i])
 	}
-	d := &loadDriver{c: newLiveClient(s), log: &opsLog{}, users: users, repay: repaymentsLanded(s), maxRetry: 3 * time.Minute}
+	d := &loadDriver{c: newLiveClient(s), log: &opsLog{}, users: users, repay: repaymentsLanded(s), plans: plansLanded(s), maxRetry: 3 * time.Minute}
+	if !d.plans {
+		t.Log("installment plans route not available: the crash test makes no plans")
+	}
 	if !d.repay {
 		t.Log("repayments route not available: crash test drives payments, captures and refunds only")
 	}
@@ -323,17 +369,35 @@ func TestReliabilityCrash(t *testing.T) {
 	replayed := replayAcknowledged(t, d.c, d.log, pick(150, 100000))
 	bad := checkMoneyInvariants(t, s, db)
 	kinds := d.log.byKind()
-	t.Logf("crash: %d operations (%d authorize, %d capture, %d refund, %d repayment), %d acknowledged, %d retries, %d kills, %d replays identical, %d invariant violations",
-		len(d.log.ops), len(kinds["authorize"]), len(kinds["capture"]), len(kinds["refund"]), len(kinds["repayment"]), d.acked.Load(), retries, kills, replayed, bad)
+	for kind, list := range kinds {
+		refused := 0
+		for _, o := range list {
+			if o.status >= 300 {
+				if refused == 0 {
+					t.Logf("%s refused: %d %s", kind, o.status, o.resp)
+				}
+				refused++
+			}
+		}
+		if refused > 0 {
+			t.Logf("%d %s operations refused (definitive 4xx answers)", refused, kind)
+		}
+	}
+	t.Logf("crash: %d operations (%d authorize, %d capture, %d refund, %d repayment, %d plan), %d acknowledged, %d retries, %d kills, %d replays identical, %d invariant violations",
+		len(d.log.ops), len(kinds["authorize"]), len(kinds["capture"]), len(kinds["refund"]), len(kinds["repayment"]), len(kinds["plan"]), d.acked.Load(), retries, kills, replayed, bad)
 	var worst, total time.Duration
 	for _, r := range recoveries {
 		worst = max(worst, r)
 		total += r
 	}
-	scenario := "crash: kill -9 under payments/captures/refunds/repayments (MariaDB)"
-	if !d.repay {
-		scenario = "crash: kill -9 under payments/captures/refunds (MariaDB)"
+	scenario := "crash: kill -9 under payments/captures/refunds"
+	if d.repay {
+		scenario += "/repayments"
 	}
+	if d.plans {
+		scenario += "/installment plans"
+	}
+	scenario += " (MariaDB)"
 	report(summaryRow{Scenario: scenario, Operations: len(d.log.ops),
 		Faults: fmt.Sprintf("%d × SIGKILL, %d retried requests", kills, retries), Lost: lost, Duplicated: dup,
 		Recovery: fmt.Sprintf("mean %s, max %s", fmtDur(total/time.Duration(max(1, len(recoveries)))), fmtDur(worst))})
