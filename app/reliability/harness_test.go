@@ -66,9 +66,9 @@ func routeTable(t testing.TB) []server.RouteInfo {
 	return routes
 }
 
-// inputMessage returns the request message of a route's operation (a gRPC full method
-// name), or nil when the registry does not know it.
-func inputMessage(operation string) protoreflect.MessageDescriptor {
+// methodDescriptor returns the RPC of a route's operation (a gRPC full method name), or
+// nil when the registry does not know it.
+func methodDescriptor(operation string) protoreflect.MethodDescriptor {
 	svc, method, ok := strings.Cut(strings.TrimPrefix(operation, "/"), "/")
 	if !ok {
 		return nil
@@ -81,11 +81,15 @@ func inputMessage(operation string) protoreflect.MessageDescriptor {
 	if !ok {
 		return nil
 	}
-	md := sd.Methods().ByName(protoreflect.Name(method))
-	if md == nil {
-		return nil
+	return sd.Methods().ByName(protoreflect.Name(method))
+}
+
+// inputMessage returns the request message of a route's operation, or nil.
+func inputMessage(operation string) protoreflect.MessageDescriptor {
+	if md := methodDescriptor(operation); md != nil {
+		return md.Input()
 	}
-	return md.Input()
+	return nil
 }
 
 // hasField reports whether the route's request message has a field named name.
