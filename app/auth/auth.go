@@ -161,6 +161,11 @@ func (p *Policy) Middleware(secret string) middleware.Middleware {
 			if !known || !hasRole(roles, pr.Role) {
 				return nil, apierr.ErrForbidden
 			}
+			// A shopper acts only on their own user id, whatever else is wrong with the
+			// request: ownership is decided before validation.
+			if u, ok := req.(interface{ GetUserId() string }); ok && pr.Role == RoleShopper && u.GetUserId() != "" && u.GetUserId() != pr.Subject {
+				return nil, apierr.ErrForbidden
+			}
 			return next(WithPrincipal(ctx, pr), req)
 		}
 	}
