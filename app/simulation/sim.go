@@ -262,20 +262,26 @@ func (s *Simulator) runJob(ctx context.Context, name string, d clock.Date) {
 	if s.jobsMissing[name] {
 		return
 	}
-	var run jobRun
 	defer func(t time.Time) { s.phase["job "+name] += time.Since(t) }(time.Now())
-	err := s.c.Do(ctx, "POST", "/v1/ops/jobs/"+name+"/runs", auth.RoleOps, "sim-ops", map[string]any{"business_date": d.String()}, "", &run)
-	switch {
-	case NoRoute(err):
-		s.jobsMissing[name] = true
-		s.rep.note("job %s: not available on this server (skipped)", name)
-	case err != nil:
-		s.recordErr(err)
-		s.rep.note("job %s failed at least once (first on %s): %v", name, d, err)
-	case run.Status == "failed":
-		s.rep.Errors["job "+name+": failed"]++
-		s.rep.note("job %s failed at least once (first on %s): %s", name, d, run.Error)
+	// A failed run is run again (what an operator does; a completed run is never
+	// repeated by the runner), up to three attempts; every failure is noted.
+	for attempt := 1; attempt <= 3; attempt++ {
+		var run jobRun
+		err := s.c.Do(ctx, "POST", "/v1/ops/jobs/"+name+"/runs", auth.RoleOps, "sim-ops", map[string]any{"business_date": d.String()}, "", &run)
+		switch {
+		case NoRoute(err):
+			s.jobsMissing[name] = true
+			s.rep.note("job %s: not available on this server (skipped)", name)
+			return
+		case err != nil:
+			s.rep.note("job %s for %s failed (attempt %d): %v", name, d, attempt, err)
+		case run.Status == "failed":
+			s.rep.note("job %s for %s failed (attempt %d): %s", name, d, attempt, run.Error)
+		default:
+			return
+		}
 	}
+	s.rep.Errors["job "+name+": failed 3 times"]++
 }
 
 func (s *Simulator) recordErr(err error) {
