@@ -62,6 +62,7 @@ func (a *App) wireBilling(ctx context.Context) error {
 		return err
 	}
 	uc.SetDayEnder(a.ledger.Ledger)
+	a.payments.UseCase.SetAccountLocker(uc)
 	uc.SetCrashHook(func() {
 		_ = a.Logger.Log(0, "msg", "HUABEI_TEST_CRASH_AFTER_CHUNKS reached: exiting")
 		os.Exit(3)

@@ -25,7 +25,18 @@ type PaymentUseCase struct {
 
 	captureHook CaptureHook
 	refundHook  RefundHook
+	accounts    AccountLocker
 }
+
+// AccountLocker takes billing's per-user lock. A refund takes it before it touches a
+// purchase's principal, the way a repayment does, so the two serialize instead of one
+// failing on principal the other just moved.
+type AccountLocker interface {
+	LockInstallmentAccount(ctx context.Context, userID string) error
+}
+
+// SetAccountLocker installs billing's per-user lock (wiring; nil in unit tests).
+func (uc *PaymentUseCase) SetAccountLocker(l AccountLocker) { uc.accounts = l }
 
 // NewPaymentUseCase builds the use case.
 func NewPaymentUseCase(repo PaymentRepo, tx Transactor, credit CreditLines, l Ledger, clk clock.Clock, cfg PaymentConfig, logger log.Logger) *PaymentUseCase {

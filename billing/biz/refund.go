@@ -37,6 +37,11 @@ func (uc *PaymentUseCase) Refund(ctx context.Context, r RefundRequest, s Scope) 
 		if err := s.check(p); err != nil {
 			return err
 		}
+		if uc.accounts != nil {
+			if err := uc.accounts.LockInstallmentAccount(ctx, p.UserID); err != nil {
+				return err
+			}
+		}
 		if p.Status != PaymentCaptured && p.Status != PaymentRefunded {
 			return ErrPaymentNotCaptured.WithMetadata(map[string]string{"status": p.Status})
 		}
