@@ -108,6 +108,15 @@ func openMySQL(o Options) (*sql.DB, error) {
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = 30 * time.Second
 	}
+	// READ COMMITTED: every money write is a conditional update or runs under a row lock,
+	// so repeatable-read snapshots buy nothing, while their gap locks turn concurrent
+	// inserts of new users' rows into deadlocks. MariaDB < 11.1 and MySQL 5.7 call the
+	// variable tx_isolation, newer servers transaction_isolation.
+	if _, set := cfg.Params["transaction_isolation"]; !set {
+		if _, set := cfg.Params["tx_isolation"]; !set {
+			cfg.Params[isolationVariable(cfg)] = "'READ-COMMITTED'"
+		}
+	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("data: mysql connector: %w", err)
@@ -121,6 +130,26 @@ func openMySQL(o Options) (*sql.DB, error) {
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	return db, nil
+}
+
+// isolationVariable asks the server which name its isolation variable has; on any error
+// it guesses the older name, which every MariaDB still accepts.
+func isolationVariable(cfg *mysql.Config) string {
+	probe := cfg.Clone()
+	probe.Params = nil
+	c, err := mysql.NewConnector(probe)
+	if err != nil {
+		return "tx_isolation"
+	}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var v string
+	if err := db.QueryRowContext(ctx, "SELECT @@transaction_isolation").Scan(&v); err == nil {
+		return "transaction_isolation"
+	}
+	return "tx_isolation"
 }
 
 func openSQLite(o Options) (*sql.DB, error) {

@@ -144,3 +144,16 @@ func TestSQLitePathWithURICharacters(t *testing.T) {
 	}
 	_ = d
 }
+
+func TestMySQLReadCommitted(t *testing.T) {
+	d := datatest.Open(t, "mysql", false)
+	var v string
+	if err := d.SQL().QueryRow("SELECT @@tx_isolation").Scan(&v); err != nil {
+		if err := d.SQL().QueryRow("SELECT @@transaction_isolation").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v != "READ-COMMITTED" {
+		t.Fatalf("isolation = %s, want READ-COMMITTED", v)
+	}
+}

@@ -24,7 +24,7 @@ type Transactor interface {
 }
 
 // maxTxAttempts bounds the retries of a transaction that lost a deadlock or lock wait.
-const maxTxAttempts = 8
+const maxTxAttempts = 12
 
 // InTx runs fn inside a transaction carried by the returned context. Nested calls join
 // the outer transaction. The outermost call commits when fn returns nil and rolls back
