@@ -22,6 +22,13 @@ func (a *App) wireABSPeers() {
 	if a.billing.UseCase != nil {
 		a.billing.UseCase.SetCollectionsHook(absCollections{uc: a.abs.AssetCenter, clk: a.Clock})
 	}
+	// Refunds and installment repayments on sold purchases reach the pool too.
+	if a.payments.UseCase != nil {
+		a.payments.UseCase.SetCollectionsHook(absCollections{uc: a.abs.AssetCenter, clk: a.Clock})
+	}
+	if a.installments.UseCase != nil {
+		a.installments.UseCase.SetCollectionsHook(absCollections{uc: a.abs.AssetCenter, clk: a.Clock})
+	}
 }
 
 // absCollections adapts the asset center to billing's CollectionsHook.

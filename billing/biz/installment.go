@@ -103,6 +103,7 @@ type InstallmentPurchase struct {
 	PaymentID   int64
 	Outstanding money.Amount
 	CaptureDate clock.Date
+	Owner       string // "lender" or the pool that bought it
 }
 
 // InstallmentStatement is a statement as the installment engine sees it.

@@ -8,6 +8,7 @@ import (
 	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/money"
 	"github.com/huabei/huabei/billing/installment"
+	ledger "github.com/huabei/huabei/billing/ledger/biz"
 )
 
 // InstallmentDue is one plan period billed on a statement.
@@ -240,6 +241,9 @@ func (uc *InstallmentUseCase) reducePurchases(ctx context.Context, p Installment
 		if err := uc.repo.ReducePurchasePrincipal(ctx, p.UserID, pu.ID, x); err != nil {
 			return err
 		}
+		if err := uc.routeToPool(ctx, p, pu, x); err != nil {
+			return err
+		}
 		amount -= x
 	}
 	if amount != 0 {
@@ -304,4 +308,21 @@ func (uc *InstallmentUseCase) PurchaseRefunded(ctx context.Context, before Purch
 	uc.settle(&p, today)
 	p.UpdatedAt = uc.clock.Now()
 	return uc.repo.SavePlan(ctx, p)
+}
+
+// routeToPool hands principal repaid on a purchase a pool owns to that pool: the asset
+// center's postings (its contra receivable against the SPV's collections payable) are a
+// balanced entry of their own beside the repayment's.
+func (uc *InstallmentUseCase) routeToPool(ctx context.Context, p InstallmentPlan, pu InstallmentPurchase, amount money.Amount) error {
+	if uc.collections == nil || pu.Owner == "" || pu.Owner == OwnerLender || amount <= 0 {
+		return nil
+	}
+	ps, err := uc.collections.PrincipalCollected(ctx, BilledPurchase{ID: pu.ID, PaymentID: pu.PaymentID, Outstanding: pu.Outstanding, CaptureDate: pu.CaptureDate, Owner: pu.Owner}, amount)
+	if err != nil || len(ps) == 0 {
+		return err
+	}
+	_, err = uc.ledger.Post(ctx, ledger.Entry{IdempotencyID: fmt.Sprintf("plan:%d:purchase:%d:pool:%d", p.ID, pu.ID, ids.New()),
+		Type: "abs.collection", Description: fmt.Sprintf("plan %d principal on purchase %d collected for pool %s", p.ID, pu.ID, pu.Owner),
+		BusinessDate: clock.Today(uc.clock), Postings: ps})
+	return err
 }

@@ -40,6 +40,7 @@ type InstallmentUseCase struct {
 	payments     PaymentRepo
 	tx           Transactor
 	ledger       Ledger
+	collections  CollectionsHook
 	clock        clock.Clock
 	catalog      *installment.Catalog
 	cfg          InstallmentConfig
@@ -285,3 +286,7 @@ func (uc *InstallmentUseCase) postFees(ctx context.Context, userID, idem, desc s
 }
 
 func planRef(id int64) string { return strconv.FormatInt(id, 10) }
+
+// SetCollectionsHook routes principal repaid on plan purchases that a pool owns to the
+// pool (the asset center's servicing hook, the same one billing uses).
+func (uc *InstallmentUseCase) SetCollectionsHook(h CollectionsHook) { uc.collections = h }

@@ -26,7 +26,12 @@ type PaymentUseCase struct {
 	captureHook CaptureHook
 	refundHook  RefundHook
 	accounts    AccountLocker
+	collections CollectionsHook
 }
+
+// SetCollectionsHook routes the principal a refund takes off a purchase that a pool owns
+// to that pool (a dilution the lender owes the SPV, like a collection).
+func (uc *PaymentUseCase) SetCollectionsHook(h CollectionsHook) { uc.collections = h }
 
 // AccountLocker takes billing's per-user lock. A refund takes it before it touches a
 // purchase's principal, the way a repayment does, so the two serialize instead of one

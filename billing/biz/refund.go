@@ -69,6 +69,14 @@ func (uc *PaymentUseCase) Refund(ctx context.Context, r RefundRequest, s Scope) 
 		postings = appendPosting(postings, ledger.AccountIncomeMerchantDiscount, "", true, discountBack)
 		postings = appendPosting(postings, ledger.AccountReceivablePrincipal, p.UserID, false, toPrincipal)
 		postings = appendPosting(postings, ledger.AccountCustomerCreditBalance, p.UserID, false, toCredit)
+		if uc.collections != nil && toPrincipal > 0 && pu.Owner != "" && pu.Owner != OwnerLender {
+			ps, err := uc.collections.PrincipalCollected(ctx, BilledPurchase{ID: pu.ID, PaymentID: pu.PaymentID, MerchantID: pu.MerchantID,
+				Amount: pu.Amount, Outstanding: pu.PrincipalOutstanding, StatementID: pu.StatementID, Owner: pu.Owner}, toPrincipal)
+			if err != nil {
+				return err
+			}
+			postings = append(postings, ps...)
+		}
 		if _, err := uc.ledger.Post(ctx, ledger.Entry{
 			IdempotencyID: refundEntryID(p.ID, refundID), Type: "payment.refund",
 			Description: "refund of payment " + formatID(p.ID), BusinessDate: date, Postings: postings,

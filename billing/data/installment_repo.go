@@ -177,7 +177,7 @@ func (r *InstallmentRepo) purchases(ctx context.Context, q string, args ...any) 
 		var pu biz.InstallmentPurchase
 		var outstanding int64
 		var date int
-		if err := rows.Scan(&pu.ID, &pu.PaymentID, &outstanding, &date); err != nil {
+		if err := rows.Scan(&pu.ID, &pu.PaymentID, &outstanding, &date, &pu.Owner); err != nil {
 			return nil, fmt.Errorf("billing/data: scan purchase: %w", err)
 		}
 		pu.Outstanding, pu.CaptureDate = money.Amount(outstanding), fromDateInt(date)
@@ -188,13 +188,13 @@ func (r *InstallmentRepo) purchases(ctx context.Context, q string, args ...any) 
 
 // PlanPurchases implements biz.InstallmentRepo.
 func (r *InstallmentRepo) PlanPurchases(ctx context.Context, userID string, planID int64) ([]biz.InstallmentPurchase, error) {
-	return r.purchases(ctx, `SELECT id, payment_id, principal_outstanding, capture_date FROM purchase
+	return r.purchases(ctx, `SELECT id, payment_id, principal_outstanding, capture_date, owner FROM purchase
  WHERE user_id = ? AND plan_id = ? ORDER BY capture_date, id`+r.d.Dialect.ForUpdate(), userID, planID)
 }
 
 // StatementPurchases implements biz.InstallmentRepo.
 func (r *InstallmentRepo) StatementPurchases(ctx context.Context, userID string, statementID int64) ([]biz.InstallmentPurchase, error) {
-	return r.purchases(ctx, `SELECT id, payment_id, principal_outstanding, capture_date FROM purchase
+	return r.purchases(ctx, `SELECT id, payment_id, principal_outstanding, capture_date, owner FROM purchase
  WHERE user_id = ? AND statement_id = ? AND plan_id IS NULL AND principal_outstanding > 0 ORDER BY capture_date, id`+r.d.Dialect.ForUpdate(),
 		userID, statementID)
 }
