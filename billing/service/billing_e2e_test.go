@@ -184,6 +184,22 @@ func TestBillingLifecycle(t *testing.T) {
 			if p := w.authorize("ud", "10.00"); p.Str("status") != "declined" || p.Str("decline_reason") != "ACCOUNT_OVERDUE" {
 				t.Fatalf("overdue user's payment: %s", p.Raw)
 			}
+			// The ops portfolio: ua (700.00) and ud (200.00) are 1-30 days past due.
+			pf := s.Must(200, "GET", "/v1/ops/portfolio", w.ops, nil)
+			buckets, _ := pf.Body["buckets"].([]any)
+			var m1 map[string]any
+			for _, b := range buckets {
+				if bm := b.(map[string]any); bm["bucket"] == "M1" {
+					m1 = bm
+				}
+			}
+			if len(buckets) != 6 || m1 == nil || m1["count"] != float64(2) || m1["balance"] != "900.00" || pf.Str("sold_principal") != "0.00" ||
+				pf.Str("outstanding_principal") != "1250.00" {
+				t.Fatalf("portfolio: %s", pf.Raw)
+			}
+			if r := s.Call("GET", "/v1/ops/portfolio", e2etest.Token("ud", auth.RoleShopper), nil); r.Status != 403 {
+				t.Fatalf("shopper read the portfolio: %d", r.Status)
+			}
 			// ue buys in December: the January statement uses the credit balance.
 			w.buy("ue", "80.00")
 			w.checkBooks("2026-12-15")

@@ -18,8 +18,9 @@ import (
 // BillingService implements v1.BillingServiceServer: account, statements, repayments, autopay.
 type BillingService struct {
 	v1.UnimplementedBillingServiceServer
-	uc   *biz.BillingUseCase
-	idem *idem.Store
+	uc        *biz.BillingUseCase
+	idem      *idem.Store
+	portfolio biz.PortfolioRepo
 }
 
 // NewBillingService returns the service.
@@ -35,6 +36,7 @@ func (s *BillingService) Register(r *server.Routes) {
 	server.Route(r, "GET", "/v1/users/{user_id}/statements/{period}", v1.BillingService_GetStatement_FullMethodName, shopperOrOps, s.GetStatement)
 	server.Route(r, "POST", "/v1/users/{user_id}/repayments", v1.BillingService_CreateRepayment_FullMethodName, shopperOrOps, s.CreateRepayment)
 	server.Route(r, "PUT", "/v1/users/{user_id}/autopay", v1.BillingService_SetAutopay_FullMethodName, []auth.Role{auth.RoleShopper}, s.SetAutopay)
+	server.Route(r, "GET", "/v1/ops/portfolio", v1.BillingService_GetPortfolio_FullMethodName, []auth.Role{auth.RoleOps}, s.GetPortfolio)
 }
 
 func user(ctx context.Context, id string) (string, error) {

@@ -22,6 +22,197 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type GetPortfolioRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPortfolioRequest) Reset() {
+	*x = GetPortfolioRequest{}
+	mi := &file_billing_api_v1_billing_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPortfolioRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPortfolioRequest) ProtoMessage() {}
+
+func (x *GetPortfolioRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_billing_api_v1_billing_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPortfolioRequest.ProtoReflect.Descriptor instead.
+func (*GetPortfolioRequest) Descriptor() ([]byte, []int) {
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{0}
+}
+
+// Portfolio is the book by delinquency bucket (current, M1, M2, M3, M3+, charged_off),
+// counting every obligor with principal outstanding on a purchase or installment plan.
+type Portfolio struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	AsOf                 string                 `protobuf:"bytes,1,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	OutstandingPrincipal string                 `protobuf:"bytes,2,opt,name=outstanding_principal,json=outstandingPrincipal,proto3" json:"outstanding_principal,omitempty"`
+	// lender_principal is what the lender still owns; sold_principal belongs to pools.
+	LenderPrincipal string             `protobuf:"bytes,3,opt,name=lender_principal,json=lenderPrincipal,proto3" json:"lender_principal,omitempty"`
+	SoldPrincipal   string             `protobuf:"bytes,4,opt,name=sold_principal,json=soldPrincipal,proto3" json:"sold_principal,omitempty"`
+	Obligors        int32              `protobuf:"varint,5,opt,name=obligors,proto3" json:"obligors,omitempty"`
+	Buckets         []*PortfolioBucket `protobuf:"bytes,6,rep,name=buckets,proto3" json:"buckets,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Portfolio) Reset() {
+	*x = Portfolio{}
+	mi := &file_billing_api_v1_billing_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Portfolio) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Portfolio) ProtoMessage() {}
+
+func (x *Portfolio) ProtoReflect() protoreflect.Message {
+	mi := &file_billing_api_v1_billing_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Portfolio.ProtoReflect.Descriptor instead.
+func (*Portfolio) Descriptor() ([]byte, []int) {
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Portfolio) GetAsOf() string {
+	if x != nil {
+		return x.AsOf
+	}
+	return ""
+}
+
+func (x *Portfolio) GetOutstandingPrincipal() string {
+	if x != nil {
+		return x.OutstandingPrincipal
+	}
+	return ""
+}
+
+func (x *Portfolio) GetLenderPrincipal() string {
+	if x != nil {
+		return x.LenderPrincipal
+	}
+	return ""
+}
+
+func (x *Portfolio) GetSoldPrincipal() string {
+	if x != nil {
+		return x.SoldPrincipal
+	}
+	return ""
+}
+
+func (x *Portfolio) GetObligors() int32 {
+	if x != nil {
+		return x.Obligors
+	}
+	return 0
+}
+
+func (x *Portfolio) GetBuckets() []*PortfolioBucket {
+	if x != nil {
+		return x.Buckets
+	}
+	return nil
+}
+
+type PortfolioBucket struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Bucket        string                 `protobuf:"bytes,1,opt,name=bucket,proto3" json:"bucket,omitempty"`
+	Count         int32                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	Balance       string                 `protobuf:"bytes,3,opt,name=balance,proto3" json:"balance,omitempty"`
+	Share         string                 `protobuf:"bytes,4,opt,name=share,proto3" json:"share,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PortfolioBucket) Reset() {
+	*x = PortfolioBucket{}
+	mi := &file_billing_api_v1_billing_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PortfolioBucket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PortfolioBucket) ProtoMessage() {}
+
+func (x *PortfolioBucket) ProtoReflect() protoreflect.Message {
+	mi := &file_billing_api_v1_billing_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PortfolioBucket.ProtoReflect.Descriptor instead.
+func (*PortfolioBucket) Descriptor() ([]byte, []int) {
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PortfolioBucket) GetBucket() string {
+	if x != nil {
+		return x.Bucket
+	}
+	return ""
+}
+
+func (x *PortfolioBucket) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *PortfolioBucket) GetBalance() string {
+	if x != nil {
+		return x.Balance
+	}
+	return ""
+}
+
+func (x *PortfolioBucket) GetShare() string {
+	if x != nil {
+		return x.Share
+	}
+	return ""
+}
+
 type GetAccountRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -31,7 +222,7 @@ type GetAccountRequest struct {
 
 func (x *GetAccountRequest) Reset() {
 	*x = GetAccountRequest{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[0]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -43,7 +234,7 @@ func (x *GetAccountRequest) String() string {
 func (*GetAccountRequest) ProtoMessage() {}
 
 func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[0]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -56,7 +247,7 @@ func (x *GetAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAccountRequest.ProtoReflect.Descriptor instead.
 func (*GetAccountRequest) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{0}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetAccountRequest) GetUserId() string {
@@ -89,7 +280,7 @@ type Account struct {
 
 func (x *Account) Reset() {
 	*x = Account{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[1]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -101,7 +292,7 @@ func (x *Account) String() string {
 func (*Account) ProtoMessage() {}
 
 func (x *Account) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[1]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -114,7 +305,7 @@ func (x *Account) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Account.ProtoReflect.Descriptor instead.
 func (*Account) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{1}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Account) GetUserId() string {
@@ -212,7 +403,7 @@ type ListStatementsRequest struct {
 
 func (x *ListStatementsRequest) Reset() {
 	*x = ListStatementsRequest{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[2]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -224,7 +415,7 @@ func (x *ListStatementsRequest) String() string {
 func (*ListStatementsRequest) ProtoMessage() {}
 
 func (x *ListStatementsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[2]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -237,7 +428,7 @@ func (x *ListStatementsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStatementsRequest.ProtoReflect.Descriptor instead.
 func (*ListStatementsRequest) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{2}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListStatementsRequest) GetUserId() string {
@@ -271,7 +462,7 @@ type StatementList struct {
 
 func (x *StatementList) Reset() {
 	*x = StatementList{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[3]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -283,7 +474,7 @@ func (x *StatementList) String() string {
 func (*StatementList) ProtoMessage() {}
 
 func (x *StatementList) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[3]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -296,7 +487,7 @@ func (x *StatementList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatementList.ProtoReflect.Descriptor instead.
 func (*StatementList) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{3}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *StatementList) GetStatements() []*Statement {
@@ -325,7 +516,7 @@ type GetStatementRequest struct {
 
 func (x *GetStatementRequest) Reset() {
 	*x = GetStatementRequest{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[4]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +528,7 @@ func (x *GetStatementRequest) String() string {
 func (*GetStatementRequest) ProtoMessage() {}
 
 func (x *GetStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[4]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,7 +541,7 @@ func (x *GetStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatementRequest.ProtoReflect.Descriptor instead.
 func (*GetStatementRequest) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{4}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetStatementRequest) GetUserId() string {
@@ -382,7 +573,7 @@ type StatementLine struct {
 
 func (x *StatementLine) Reset() {
 	*x = StatementLine{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[5]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +585,7 @@ func (x *StatementLine) String() string {
 func (*StatementLine) ProtoMessage() {}
 
 func (x *StatementLine) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[5]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +598,7 @@ func (x *StatementLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatementLine.ProtoReflect.Descriptor instead.
 func (*StatementLine) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{5}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StatementLine) GetDate() string {
@@ -479,7 +670,7 @@ type Statement struct {
 
 func (x *Statement) Reset() {
 	*x = Statement{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[6]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -491,7 +682,7 @@ func (x *Statement) String() string {
 func (*Statement) ProtoMessage() {}
 
 func (x *Statement) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[6]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -504,7 +695,7 @@ func (x *Statement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Statement.ProtoReflect.Descriptor instead.
 func (*Statement) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{6}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Statement) GetPeriod() string {
@@ -646,7 +837,7 @@ type CreateRepaymentRequest struct {
 
 func (x *CreateRepaymentRequest) Reset() {
 	*x = CreateRepaymentRequest{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[7]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -658,7 +849,7 @@ func (x *CreateRepaymentRequest) String() string {
 func (*CreateRepaymentRequest) ProtoMessage() {}
 
 func (x *CreateRepaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[7]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -671,7 +862,7 @@ func (x *CreateRepaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRepaymentRequest.ProtoReflect.Descriptor instead.
 func (*CreateRepaymentRequest) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{7}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateRepaymentRequest) GetUserId() string {
@@ -714,7 +905,7 @@ type RepaymentAllocation struct {
 
 func (x *RepaymentAllocation) Reset() {
 	*x = RepaymentAllocation{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[8]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -726,7 +917,7 @@ func (x *RepaymentAllocation) String() string {
 func (*RepaymentAllocation) ProtoMessage() {}
 
 func (x *RepaymentAllocation) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[8]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -739,7 +930,7 @@ func (x *RepaymentAllocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RepaymentAllocation.ProtoReflect.Descriptor instead.
 func (*RepaymentAllocation) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{8}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RepaymentAllocation) GetKind() string {
@@ -779,7 +970,7 @@ type Repayment struct {
 
 func (x *Repayment) Reset() {
 	*x = Repayment{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[9]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +982,7 @@ func (x *Repayment) String() string {
 func (*Repayment) ProtoMessage() {}
 
 func (x *Repayment) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[9]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +995,7 @@ func (x *Repayment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Repayment.ProtoReflect.Descriptor instead.
 func (*Repayment) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{9}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Repayment) GetRepaymentId() string {
@@ -873,7 +1064,7 @@ type SetAutopayRequest struct {
 
 func (x *SetAutopayRequest) Reset() {
 	*x = SetAutopayRequest{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[10]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1076,7 @@ func (x *SetAutopayRequest) String() string {
 func (*SetAutopayRequest) ProtoMessage() {}
 
 func (x *SetAutopayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[10]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1089,7 @@ func (x *SetAutopayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAutopayRequest.ProtoReflect.Descriptor instead.
 func (*SetAutopayRequest) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{10}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SetAutopayRequest) GetUserId() string {
@@ -925,7 +1116,7 @@ type AutopaySetting struct {
 
 func (x *AutopaySetting) Reset() {
 	*x = AutopaySetting{}
-	mi := &file_billing_api_v1_billing_proto_msgTypes[11]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1128,7 @@ func (x *AutopaySetting) String() string {
 func (*AutopaySetting) ProtoMessage() {}
 
 func (x *AutopaySetting) ProtoReflect() protoreflect.Message {
-	mi := &file_billing_api_v1_billing_proto_msgTypes[11]
+	mi := &file_billing_api_v1_billing_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1141,7 @@ func (x *AutopaySetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AutopaySetting.ProtoReflect.Descriptor instead.
 func (*AutopaySetting) Descriptor() ([]byte, []int) {
-	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{11}
+	return file_billing_api_v1_billing_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *AutopaySetting) GetUserId() string {
@@ -971,7 +1162,20 @@ var File_billing_api_v1_billing_proto protoreflect.FileDescriptor
 
 const file_billing_api_v1_billing_proto_rawDesc = "" +
 	"\n" +
-	"\x1cbilling/api/v1/billing.proto\x12\x11huabei.billing.v1\x1a\x1cgoogle/api/annotations.proto\",\n" +
+	"\x1cbilling/api/v1/billing.proto\x12\x11huabei.billing.v1\x1a\x1cgoogle/api/annotations.proto\"\x15\n" +
+	"\x13GetPortfolioRequest\"\x81\x02\n" +
+	"\tPortfolio\x12\x13\n" +
+	"\x05as_of\x18\x01 \x01(\tR\x04asOf\x123\n" +
+	"\x15outstanding_principal\x18\x02 \x01(\tR\x14outstandingPrincipal\x12)\n" +
+	"\x10lender_principal\x18\x03 \x01(\tR\x0flenderPrincipal\x12%\n" +
+	"\x0esold_principal\x18\x04 \x01(\tR\rsoldPrincipal\x12\x1a\n" +
+	"\bobligors\x18\x05 \x01(\x05R\bobligors\x12<\n" +
+	"\abuckets\x18\x06 \x03(\v2\".huabei.billing.v1.PortfolioBucketR\abuckets\"o\n" +
+	"\x0fPortfolioBucket\x12\x16\n" +
+	"\x06bucket\x18\x01 \x01(\tR\x06bucket\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\x12\x18\n" +
+	"\abalance\x18\x03 \x01(\tR\abalance\x12\x14\n" +
+	"\x05share\x18\x04 \x01(\tR\x05share\",\n" +
 	"\x11GetAccountRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"\xa8\x03\n" +
 	"\aAccount\x12\x17\n" +
@@ -1058,7 +1262,7 @@ const file_billing_api_v1_billing_proto_rawDesc = "" +
 	"\aenabled\x18\x02 \x01(\bR\aenabled\"C\n" +
 	"\x0eAutopaySetting\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x18\n" +
-	"\aenabled\x18\x02 \x01(\bR\aenabled2\x9b\x05\n" +
+	"\aenabled\x18\x02 \x01(\bR\aenabled2\x8c\x06\n" +
 	"\x0eBillingService\x12s\n" +
 	"\n" +
 	"GetAccount\x12$.huabei.billing.v1.GetAccountRequest\x1a\x1a.huabei.billing.v1.Account\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/users/{user_id}/account\x12\x84\x01\n" +
@@ -1066,7 +1270,8 @@ const file_billing_api_v1_billing_proto_rawDesc = "" +
 	"\fGetStatement\x12&.huabei.billing.v1.GetStatementRequest\x1a\x1c.huabei.billing.v1.Statement\"/\x82\xd3\xe4\x93\x02)\x12'/v1/users/{user_id}/statements/{period}\x12\x85\x01\n" +
 	"\x0fCreateRepayment\x12).huabei.billing.v1.CreateRepaymentRequest\x1a\x1c.huabei.billing.v1.Repayment\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/users/{user_id}/repayments\x12}\n" +
 	"\n" +
-	"SetAutopay\x12$.huabei.billing.v1.SetAutopayRequest\x1a!.huabei.billing.v1.AutopaySetting\"&\x82\xd3\xe4\x93\x02 :\x01*\x1a\x1b/v1/users/{user_id}/autopayB,Z*github.com/huabei/huabei/billing/api/v1;v1b\x06proto3"
+	"SetAutopay\x12$.huabei.billing.v1.SetAutopayRequest\x1a!.huabei.billing.v1.AutopaySetting\"&\x82\xd3\xe4\x93\x02 :\x01*\x1a\x1b/v1/users/{user_id}/autopay\x12o\n" +
+	"\fGetPortfolio\x12&.huabei.billing.v1.GetPortfolioRequest\x1a\x1c.huabei.billing.v1.Portfolio\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/ops/portfolioB,Z*github.com/huabei/huabei/billing/api/v1;v1b\x06proto3"
 
 var (
 	file_billing_api_v1_billing_proto_rawDescOnce sync.Once
@@ -1080,40 +1285,46 @@ func file_billing_api_v1_billing_proto_rawDescGZIP() []byte {
 	return file_billing_api_v1_billing_proto_rawDescData
 }
 
-var file_billing_api_v1_billing_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_billing_api_v1_billing_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_billing_api_v1_billing_proto_goTypes = []any{
-	(*GetAccountRequest)(nil),      // 0: huabei.billing.v1.GetAccountRequest
-	(*Account)(nil),                // 1: huabei.billing.v1.Account
-	(*ListStatementsRequest)(nil),  // 2: huabei.billing.v1.ListStatementsRequest
-	(*StatementList)(nil),          // 3: huabei.billing.v1.StatementList
-	(*GetStatementRequest)(nil),    // 4: huabei.billing.v1.GetStatementRequest
-	(*StatementLine)(nil),          // 5: huabei.billing.v1.StatementLine
-	(*Statement)(nil),              // 6: huabei.billing.v1.Statement
-	(*CreateRepaymentRequest)(nil), // 7: huabei.billing.v1.CreateRepaymentRequest
-	(*RepaymentAllocation)(nil),    // 8: huabei.billing.v1.RepaymentAllocation
-	(*Repayment)(nil),              // 9: huabei.billing.v1.Repayment
-	(*SetAutopayRequest)(nil),      // 10: huabei.billing.v1.SetAutopayRequest
-	(*AutopaySetting)(nil),         // 11: huabei.billing.v1.AutopaySetting
+	(*GetPortfolioRequest)(nil),    // 0: huabei.billing.v1.GetPortfolioRequest
+	(*Portfolio)(nil),              // 1: huabei.billing.v1.Portfolio
+	(*PortfolioBucket)(nil),        // 2: huabei.billing.v1.PortfolioBucket
+	(*GetAccountRequest)(nil),      // 3: huabei.billing.v1.GetAccountRequest
+	(*Account)(nil),                // 4: huabei.billing.v1.Account
+	(*ListStatementsRequest)(nil),  // 5: huabei.billing.v1.ListStatementsRequest
+	(*StatementList)(nil),          // 6: huabei.billing.v1.StatementList
+	(*GetStatementRequest)(nil),    // 7: huabei.billing.v1.GetStatementRequest
+	(*StatementLine)(nil),          // 8: huabei.billing.v1.StatementLine
+	(*Statement)(nil),              // 9: huabei.billing.v1.Statement
+	(*CreateRepaymentRequest)(nil), // 10: huabei.billing.v1.CreateRepaymentRequest
+	(*RepaymentAllocation)(nil),    // 11: huabei.billing.v1.RepaymentAllocation
+	(*Repayment)(nil),              // 12: huabei.billing.v1.Repayment
+	(*SetAutopayRequest)(nil),      // 13: huabei.billing.v1.SetAutopayRequest
+	(*AutopaySetting)(nil),         // 14: huabei.billing.v1.AutopaySetting
 }
 var file_billing_api_v1_billing_proto_depIdxs = []int32{
-	6,  // 0: huabei.billing.v1.StatementList.statements:type_name -> huabei.billing.v1.Statement
-	5,  // 1: huabei.billing.v1.Statement.lines:type_name -> huabei.billing.v1.StatementLine
-	8,  // 2: huabei.billing.v1.Repayment.allocated:type_name -> huabei.billing.v1.RepaymentAllocation
-	0,  // 3: huabei.billing.v1.BillingService.GetAccount:input_type -> huabei.billing.v1.GetAccountRequest
-	2,  // 4: huabei.billing.v1.BillingService.ListStatements:input_type -> huabei.billing.v1.ListStatementsRequest
-	4,  // 5: huabei.billing.v1.BillingService.GetStatement:input_type -> huabei.billing.v1.GetStatementRequest
-	7,  // 6: huabei.billing.v1.BillingService.CreateRepayment:input_type -> huabei.billing.v1.CreateRepaymentRequest
-	10, // 7: huabei.billing.v1.BillingService.SetAutopay:input_type -> huabei.billing.v1.SetAutopayRequest
-	1,  // 8: huabei.billing.v1.BillingService.GetAccount:output_type -> huabei.billing.v1.Account
-	3,  // 9: huabei.billing.v1.BillingService.ListStatements:output_type -> huabei.billing.v1.StatementList
-	6,  // 10: huabei.billing.v1.BillingService.GetStatement:output_type -> huabei.billing.v1.Statement
-	9,  // 11: huabei.billing.v1.BillingService.CreateRepayment:output_type -> huabei.billing.v1.Repayment
-	11, // 12: huabei.billing.v1.BillingService.SetAutopay:output_type -> huabei.billing.v1.AutopaySetting
-	8,  // [8:13] is the sub-list for method output_type
-	3,  // [3:8] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	2,  // 0: huabei.billing.v1.Portfolio.buckets:type_name -> huabei.billing.v1.PortfolioBucket
+	9,  // 1: huabei.billing.v1.StatementList.statements:type_name -> huabei.billing.v1.Statement
+	8,  // 2: huabei.billing.v1.Statement.lines:type_name -> huabei.billing.v1.StatementLine
+	11, // 3: huabei.billing.v1.Repayment.allocated:type_name -> huabei.billing.v1.RepaymentAllocation
+	3,  // 4: huabei.billing.v1.BillingService.GetAccount:input_type -> huabei.billing.v1.GetAccountRequest
+	5,  // 5: huabei.billing.v1.BillingService.ListStatements:input_type -> huabei.billing.v1.ListStatementsRequest
+	7,  // 6: huabei.billing.v1.BillingService.GetStatement:input_type -> huabei.billing.v1.GetStatementRequest
+	10, // 7: huabei.billing.v1.BillingService.CreateRepayment:input_type -> huabei.billing.v1.CreateRepaymentRequest
+	13, // 8: huabei.billing.v1.BillingService.SetAutopay:input_type -> huabei.billing.v1.SetAutopayRequest
+	0,  // 9: huabei.billing.v1.BillingService.GetPortfolio:input_type -> huabei.billing.v1.GetPortfolioRequest
+	4,  // 10: huabei.billing.v1.BillingService.GetAccount:output_type -> huabei.billing.v1.Account
+	6,  // 11: huabei.billing.v1.BillingService.ListStatements:output_type -> huabei.billing.v1.StatementList
+	9,  // 12: huabei.billing.v1.BillingService.GetStatement:output_type -> huabei.billing.v1.Statement
+	12, // 13: huabei.billing.v1.BillingService.CreateRepayment:output_type -> huabei.billing.v1.Repayment
+	14, // 14: huabei.billing.v1.BillingService.SetAutopay:output_type -> huabei.billing.v1.AutopaySetting
+	1,  // 15: huabei.billing.v1.BillingService.GetPortfolio:output_type -> huabei.billing.v1.Portfolio
+	10, // [10:16] is the sub-list for method output_type
+	4,  // [4:10] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_billing_api_v1_billing_proto_init() }
@@ -1127,7 +1338,7 @@ func file_billing_api_v1_billing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_billing_api_v1_billing_proto_rawDesc), len(file_billing_api_v1_billing_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const (
 	BillingService_GetStatement_FullMethodName    = "/huabei.billing.v1.BillingService/GetStatement"
 	BillingService_CreateRepayment_FullMethodName = "/huabei.billing.v1.BillingService/CreateRepayment"
 	BillingService_SetAutopay_FullMethodName      = "/huabei.billing.v1.BillingService/SetAutopay"
+	BillingService_GetPortfolio_FullMethodName    = "/huabei.billing.v1.BillingService/GetPortfolio"
 )
 
 // BillingServiceClient is the client API for BillingService service.
@@ -37,6 +38,8 @@ type BillingServiceClient interface {
 	GetStatement(ctx context.Context, in *GetStatementRequest, opts ...grpc.CallOption) (*Statement, error)
 	CreateRepayment(ctx context.Context, in *CreateRepaymentRequest, opts ...grpc.CallOption) (*Repayment, error)
 	SetAutopay(ctx context.Context, in *SetAutopayRequest, opts ...grpc.CallOption) (*AutopaySetting, error)
+	// GetPortfolio (ops): outstanding principal, counts and balances by delinquency bucket.
+	GetPortfolio(ctx context.Context, in *GetPortfolioRequest, opts ...grpc.CallOption) (*Portfolio, error)
 }
 
 type billingServiceClient struct {
@@ -97,6 +100,16 @@ func (c *billingServiceClient) SetAutopay(ctx context.Context, in *SetAutopayReq
 	return out, nil
 }
 
+func (c *billingServiceClient) GetPortfolio(ctx context.Context, in *GetPortfolioRequest, opts ...grpc.CallOption) (*Portfolio, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Portfolio)
+	err := c.cc.Invoke(ctx, BillingService_GetPortfolio_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BillingServiceServer is the server API for BillingService service.
 // All implementations must embed UnimplementedBillingServiceServer
 // for forward compatibility.
@@ -108,6 +121,8 @@ type BillingServiceServer interface {
 	GetStatement(context.Context, *GetStatementRequest) (*Statement, error)
 	CreateRepayment(context.Context, *CreateRepaymentRequest) (*Repayment, error)
 	SetAutopay(context.Context, *SetAutopayRequest) (*AutopaySetting, error)
+	// GetPortfolio (ops): outstanding principal, counts and balances by delinquency bucket.
+	GetPortfolio(context.Context, *GetPortfolioRequest) (*Portfolio, error)
 	mustEmbedUnimplementedBillingServiceServer()
 }
 
@@ -132,6 +147,9 @@ func (UnimplementedBillingServiceServer) CreateRepayment(context.Context, *Creat
 }
 func (UnimplementedBillingServiceServer) SetAutopay(context.Context, *SetAutopayRequest) (*AutopaySetting, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetAutopay not implemented")
+}
+func (UnimplementedBillingServiceServer) GetPortfolio(context.Context, *GetPortfolioRequest) (*Portfolio, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPortfolio not implemented")
 }
 func (UnimplementedBillingServiceServer) mustEmbedUnimplementedBillingServiceServer() {}
 func (UnimplementedBillingServiceServer) testEmbeddedByValue()                        {}
@@ -244,6 +262,24 @@ func _BillingService_SetAutopay_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BillingService_GetPortfolio_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPortfolioRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BillingServiceServer).GetPortfolio(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BillingService_GetPortfolio_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BillingServiceServer).GetPortfolio(ctx, req.(*GetPortfolioRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // BillingService_ServiceDesc is the grpc.ServiceDesc for BillingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -270,6 +306,10 @@ var BillingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetAutopay",
 			Handler:    _BillingService_SetAutopay_Handler,
+		},
+		{
+			MethodName: "GetPortfolio",
+			Handler:    _BillingService_GetPortfolio_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
