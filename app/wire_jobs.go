@@ -11,7 +11,10 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	v1 "github.com/huabei/huabei/app/api/v1"
+	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/job"
+	billingdata "github.com/huabei/huabei/billing/data"
+	creditbiz "github.com/huabei/huabei/credit/biz"
 )
 
 // jobsModule holds the job runner and its cron scheduler.
@@ -87,8 +90,30 @@ func (a *App) Jobs() *job.Runner {
 // registerDomainJobs registers jobs whose code lives in domains that do not register
 // themselves (billing registers statements, accrue, autopay and dayend in wire_billing.go).
 func (a *App) registerDomainJobs(r *job.Runner) {
-	// auto_capture: registered here once billing/biz exposes AutoCapture (payments engineer).
-	_ = r
+	// limit_review needs credit and billing together: monthly rescoring of every line
+	// from the last six months of statements (credit.review in config).
+	if a.credit.Lines != nil && a.billing.Repo != nil {
+		policy := creditbiz.DefaultReviewPolicy()
+		if err := a.Config.Scan("credit.review", &policy); err != nil {
+			_ = a.Logger.Log(log.LevelWarn, "msg", "credit.review config ignored", "error", err.Error())
+		}
+		repo := a.billing.Repo
+		r.Register("limit_review", func(ctx context.Context, run *job.Run) error {
+			return a.credit.Lines.ReviewLimits(ctx, run, billingStanding{repo: repo, today: run.Date}, policy)
+		})
+	}
+}
+
+// billingStanding reads a user's repayment standing for the limit review: days past due
+// now, and the statements due in the six months before the review date.
+type billingStanding struct {
+	repo  *billingdata.StatementRepo
+	today clock.Date
+}
+
+func (b billingStanding) Standing(ctx context.Context, userID string) (creditbiz.Standing, error) {
+	dpd, due, onTime, err := b.repo.RepaymentStanding(ctx, userID, b.today.AddMonths(-6), b.today)
+	return creditbiz.Standing{DaysPastDue: dpd, StatementsDue: due, PaidOnTime: onTime}, err
 }
 
 // serverOptions adds the scheduler to the Kratos app.

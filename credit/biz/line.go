@@ -109,6 +109,9 @@ type LineRepo interface {
 	// Exposure is outstanding + held over all lines.
 	Exposure(ctx context.Context) (money.Amount, error)
 	AddEvent(ctx context.Context, e *LineEvent) error
+	// LineUserIDs lists up to limit user ids of lines after the given one, in order
+	// (the limit review walks them in chunks).
+	LineUserIDs(ctx context.Context, after string, limit int) ([]string, error)
 	// Events lists a line's events newest first, with ids below beforeID (0: from the newest).
 	Events(ctx context.Context, userID string, beforeID int64, limit int) ([]LineEvent, error)
 }

@@ -230,3 +230,21 @@ WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?`, userID, beforeID, limit)
 	}
 	return out, rows.Err()
 }
+
+// LineUserIDs implements biz.LineRepo.
+func (r *LineRepo) LineUserIDs(ctx context.Context, after string, limit int) ([]string, error) {
+	rows, err := r.d.DB(ctx).QueryContext(ctx, "SELECT user_id FROM credit_line WHERE user_id > ? ORDER BY user_id LIMIT ?", after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("credit/data: list lines: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("credit/data: list lines: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,58 @@
+package service_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/huabei/huabei/app/e2etest"
+)
+
+// TestLimitReviewE2E: the monthly limit review raises the limit of a shopper who paid
+// three statements on time, cuts the limit of one who is past due, records both changes
+// with their reasons, and a repeat of the run for the same date changes nothing.
+func TestLimitReviewE2E(t *testing.T) {
+	s := e2etest.Start(t, e2etest.Options{Env: []string{"HUABEI_JOBS_CRON=off"}})
+	w := newBWorld(t, s)
+	s.SetClock("2026-11-05T10:00:00+08:00")
+	w.shopper("good")
+	w.shopper("late")
+	limit := func(u string) string {
+		return s.Must(200, "GET", "/v1/credit/lines/"+u, w.ops, nil).Str("limit")
+	}
+	for _, u := range []string{"good", "late"} {
+		s.Must(200, "POST", "/v1/credit/lines/"+u+"/adjustments", w.ops, map[string]any{"limit": "5000.00", "reason": "start of the test"})
+	}
+	w.buy("late", "300.00")
+	for i, month := range []string{"2026-11", "2026-12", "2027-01"} {
+		s.SetClock(month + "-06T10:00:00+08:00")
+		w.buy("good", "100.00")
+		next := []string{"2026-12", "2027-01", "2027-02"}[i]
+		s.SetClock(next + "-01T00:30:00+08:00")
+		w.job("statements", next+"-01")
+		s.SetClock(next + "-05T10:00:00+08:00")
+		w.repay("good", "100.00", fmt.Sprintf("good-%d", i))
+		if i == 0 {
+			for d := 11; d <= 14; d++ { // late never pays: 4 days past due
+				w.job("accrue", fmt.Sprintf("2026-12-%02d", d))
+			}
+		}
+	}
+	s.SetClock("2027-02-12T10:00:00+08:00")
+	w.job("limit_review", "2027-02-12")
+	if got := limit("good"); got != "5500.00" {
+		t.Fatalf("good shopper's limit = %s, want 5500.00 (raised 10%%)", got)
+	}
+	if got := limit("late"); got != "4000.00" {
+		t.Fatalf("late shopper's limit = %s, want 4000.00 (cut 20%%)", got)
+	}
+	ev := s.Must(200, "GET", "/v1/credit/lines/late/events", w.ops, nil)
+	if !strings.Contains(string(ev.Raw), "days past due") {
+		t.Fatalf("cut not audited: %s", ev.Raw)
+	}
+	after := limit("good")
+	w.job("limit_review", "2027-02-12") // a completed run is not repeated
+	if limit("good") != after {
+		t.Fatal("a repeated review changed the limit again")
+	}
+}
