@@ -131,7 +131,7 @@ func (r *StatementRepo) LoadChunk(ctx context.Context, users []string, date, sta
 	}
 	rows.Close()
 	rows, err = db.QueryContext(ctx, "SELECT user_id, refund_date, payment_id, to_principal FROM payment_refund WHERE user_id IN "+in+
-		" AND refund_date >= ? AND refund_date <= ? AND to_principal > 0 ORDER BY user_id, refund_date, id", append(uargs, dateInt(start), dateInt(end))...)
+		" AND refund_date >= ? AND refund_date <= ? AND to_principal > 0"+notInPlan+" ORDER BY user_id, refund_date, id", append(uargs, dateInt(start), dateInt(end))...)
 	if err != nil {
 		return nil, fmt.Errorf("billing/data: chunk refunds: %w", err)
 	}

@@ -313,7 +313,7 @@ func (r *StatementRepo) SumPrincipal(ctx context.Context, userID string) (money.
 
 // CycleRefunds implements biz.BillingRepo.
 func (r *StatementRepo) CycleRefunds(ctx context.Context, userID string, from, to clock.Date) ([]biz.CycleRefund, error) {
-	rows, err := r.d.DB(ctx).QueryContext(ctx, "SELECT refund_date, payment_id, to_principal FROM payment_refund WHERE user_id = ? AND refund_date >= ? AND refund_date <= ? AND to_principal > 0 ORDER BY refund_date, id",
+	rows, err := r.d.DB(ctx).QueryContext(ctx, "SELECT refund_date, payment_id, to_principal FROM payment_refund WHERE user_id = ? AND refund_date >= ? AND refund_date <= ? AND to_principal > 0"+notInPlan+" ORDER BY refund_date, id",
 		userID, dateInt(from), dateInt(to))
 	if err != nil {
 		return nil, fmt.Errorf("billing/data: cycle refunds: %w", err)
@@ -493,3 +493,8 @@ func (r *StatementRepo) FinishAutopay(ctx context.Context, it biz.AutopayItem, s
 	}
 	return nil
 }
+
+// notInPlan leaves out refunds of purchases in an installment plan: the plan re-spreads
+// them over its unbilled periods, so the statement shows them through smaller
+// installments, not as a refund line as well.
+const notInPlan = " AND NOT EXISTS (SELECT 1 FROM purchase pu WHERE pu.user_id = payment_refund.user_id AND pu.payment_id = payment_refund.payment_id AND pu.plan_id IS NOT NULL)"
