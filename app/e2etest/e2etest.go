@@ -275,6 +275,17 @@ func (r Response) Reason() string { return r.Str("reason") }
 // and token ("" for none); headers are "Key: Value" strings.
 func (s *Server) Call(method, path, token string, body any, headers ...string) Response {
 	s.t.Helper()
+	r, err := s.TryCall(method, path, token, body, headers...)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+// TryCall is Call that returns transport errors instead of failing the test (for calls
+// that may race a server crash on purpose).
+func (s *Server) TryCall(method, path, token string, body any, headers ...string) (Response, error) {
+	s.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -305,13 +316,13 @@ func (s *Server) Call(method, path, token string, body any, headers ...string) R
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
+		return Response{}, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	out := Response{Status: resp.StatusCode, Raw: raw, Header: resp.Header}
 	_ = json.Unmarshal(raw, &out.Body)
-	return out
+	return out, nil
 }
 
 // Must is Call that fails the test unless the status is want.
