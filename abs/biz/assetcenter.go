@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"strconv"
 	"sync"
 	"time"
@@ -74,6 +75,7 @@ type AssetCenter struct {
 	mu       sync.Mutex
 	cached   money.Amount
 	cachedAt time.Time
+	refresh  singleflight.Group
 }
 
 // NewAssetCenter builds the use case.

@@ -67,14 +67,21 @@ func (u *AssetCenter) Available(ctx context.Context) (money.Amount, error) {
 		return v, nil
 	}
 	u.mu.Unlock()
-	f, err := u.Funding(ctx)
-	if err != nil {
-		return 0, err
-	}
-	u.mu.Lock()
-	u.cached, u.cachedAt = f.Available, now
-	u.mu.Unlock()
-	return f.Available, nil
+	// One refresh at a time: when the cache expires under load, every authorization
+	// waiting on it shares one read of the ledger instead of each running the aggregates.
+	// The read runs on the caller's transaction on purpose: a second connection could
+	// wait for a pool that the waiting authorizations themselves hold.
+	v, err, _ := u.refresh.Do("funding", func() (any, error) {
+		f, err := u.Funding(ctx)
+		if err != nil {
+			return money.Amount(0), err
+		}
+		u.mu.Lock()
+		u.cached, u.cachedAt = f.Available, now
+		u.mu.Unlock()
+		return f.Available, nil
+	})
+	return v.(money.Amount), err
 }
 
 func (u *AssetCenter) invalidateFunding() {
