@@ -21,11 +21,8 @@ func (uc *PaymentUseCase) Capture(ctx context.Context, id int64, amount money.Am
 func (uc *PaymentUseCase) capture(ctx context.Context, id int64, amount money.Amount, s Scope, now time.Time, date clock.Date) (Payment, error) {
 	var out Payment
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		p, err := uc.repo.Payment(ctx, id, true)
+		p, err := uc.lockOwnPayment(ctx, id, s)
 		if err != nil {
-			return err
-		}
-		if err := s.check(p); err != nil {
 			return err
 		}
 		if p.Status != PaymentAuthorized {

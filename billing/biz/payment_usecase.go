@@ -135,6 +135,19 @@ func (uc *PaymentUseCase) Authorize(ctx context.Context, r AuthorizeRequest) (Pa
 	return out, nil
 }
 
+// lockOwnPayment loads a payment for update inside the caller's transaction and checks
+// the caller may act on it (capture, cancel, refund).
+func (uc *PaymentUseCase) lockOwnPayment(ctx context.Context, id int64, s Scope) (Payment, error) {
+	p, err := uc.repo.Payment(ctx, id, true)
+	if err != nil {
+		return Payment{}, err
+	}
+	if err := s.check(p); err != nil {
+		return Payment{}, err
+	}
+	return p, nil
+}
+
 // Get returns a payment the caller may see.
 func (uc *PaymentUseCase) Get(ctx context.Context, id int64, s Scope) (Payment, error) {
 	p, err := uc.repo.Payment(ctx, id, false)
@@ -152,11 +165,8 @@ func (uc *PaymentUseCase) Cancel(ctx context.Context, id int64, s Scope) (Paymen
 	now := uc.clock.Now()
 	var out Payment
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		p, err := uc.repo.Payment(ctx, id, true)
+		p, err := uc.lockOwnPayment(ctx, id, s)
 		if err != nil {
-			return err
-		}
-		if err := s.check(p); err != nil {
 			return err
 		}
 		if p.Status != PaymentAuthorized {

@@ -30,11 +30,8 @@ func (uc *PaymentUseCase) Refund(ctx context.Context, r RefundRequest, s Scope) 
 	var out Refund
 	var outP Payment
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		p, err := uc.repo.Payment(ctx, r.PaymentID, true)
+		p, err := uc.lockOwnPayment(ctx, r.PaymentID, s)
 		if err != nil {
-			return err
-		}
-		if err := s.check(p); err != nil {
 			return err
 		}
 		if uc.accounts != nil {
