@@ -69,7 +69,6 @@ func (a *App) wireBilling(ctx context.Context) error {
 	})
 	a.ledger.Ledger.RegisterReconciler("billing", ledger.ReconcilerFunc(uc.Reconcile))
 	svc := service.NewBillingService(uc, a.Idem)
-	svc.SetPortfolioRepo(repo)
 	svc.Register(a.Servers.Routes)
 	v1.RegisterBillingServiceServer(a.Servers.GRPC, svc)
 

@@ -25,11 +25,12 @@ func invalidBody(msg string) error {
 func Sanitize(ctx context.Context, logger *log.Helper, err error) *errors.Error {
 	var ke *errors.Error
 	if stderrors.As(err, &ke) {
-		if ke.Code >= 500 && ke.Reason != apierr.ReasonUnavailable && ke.Reason != apierr.ReasonInternal {
-			logger.WithContext(ctx).Errorw("msg", "server error", "reason", ke.Reason, "error", err.Error(), "request_id", RequestID(ctx))
-			if ke.Reason == "" || strings.Contains(ke.Message, "sql") {
-				return apierr.ErrInternal
+		if ke.Code == 500 {
+			// A 500's message is for operators, never for clients.
+			if ke.Reason != apierr.ReasonInternal {
+				logger.WithContext(ctx).Errorw("msg", "server error", "reason", ke.Reason, "error", err.Error(), "request_id", RequestID(ctx))
 			}
+			return apierr.ErrInternal
 		}
 		// protojson refuses invalid UTF-8, and messages may quote client input.
 		md := make(map[string]string, len(ke.Metadata))

@@ -35,6 +35,7 @@ type CycleRefund struct {
 // BillingRepo stores billing state (implemented in billing/data). Methods run in the
 // transaction carried by ctx.
 type BillingRepo interface {
+	PortfolioRepo
 	// LockAccount returns the user's billing account, creating it, and locks it (every
 	// billing write for a user starts here, so they serialize per user).
 	LockAccount(ctx context.Context, userID string) (BillingAccount, error)

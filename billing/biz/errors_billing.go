@@ -12,7 +12,3 @@ var (
 	// engine is wired (422).
 	ErrPlanRepaymentUnsupported = errors.New(422, "PLAN_NOT_FOUND", "no installment plan with this id")
 )
-
-// ErrPortfolioUnavailable is returned by GET /v1/ops/portfolio when the server was wired
-// without the book aggregation (never in the real server).
-var ErrPortfolioUnavailable = errors.ServiceUnavailable("PORTFOLIO_UNAVAILABLE", "portfolio report is not available")

@@ -35,8 +35,8 @@ type Portfolio struct {
 }
 
 // Portfolio reports the book by delinquency bucket as of today.
-func (uc *BillingUseCase) Portfolio(ctx context.Context, repo PortfolioRepo) (Portfolio, error) {
-	rows, err := repo.PortfolioRows(ctx)
+func (uc *BillingUseCase) Portfolio(ctx context.Context) (Portfolio, error) {
+	rows, err := uc.repo.PortfolioRows(ctx)
 	if err != nil {
 		return Portfolio{}, err
 	}

@@ -6,15 +6,11 @@ import (
 	"github.com/shopspring/decimal"
 
 	v1 "github.com/huabei/huabei/billing/api/v1"
-	"github.com/huabei/huabei/billing/biz"
 )
 
 // GetPortfolio implements v1.BillingServiceServer.
 func (s *BillingService) GetPortfolio(ctx context.Context, _ *v1.GetPortfolioRequest) (*v1.Portfolio, error) {
-	if s.portfolio == nil {
-		return nil, biz.ErrPortfolioUnavailable
-	}
-	p, err := s.uc.Portfolio(ctx, s.portfolio)
+	p, err := s.uc.Portfolio(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -30,6 +26,3 @@ func (s *BillingService) GetPortfolio(ctx context.Context, _ *v1.GetPortfolioReq
 	}
 	return out, nil
 }
-
-// SetPortfolioRepo gives the service the book aggregation (wiring).
-func (s *BillingService) SetPortfolioRepo(r biz.PortfolioRepo) { s.portfolio = r }

@@ -18,9 +18,8 @@ import (
 // BillingService implements v1.BillingServiceServer: account, statements, repayments, autopay.
 type BillingService struct {
 	v1.UnimplementedBillingServiceServer
-	uc        *biz.BillingUseCase
-	idem      *idem.Store
-	portfolio biz.PortfolioRepo
+	uc   *biz.BillingUseCase
+	idem *idem.Store
 }
 
 // NewBillingService returns the service.
