@@ -43,7 +43,9 @@ func (uc *BillingUseCase) runChunksBatch(ctx context.Context, run JobRun, list l
 		queue    []*chunk
 		firstErr error
 		wg       sync.WaitGroup
-		chunks   int
+		// checkpointed counts chunks behind the saved checkpoint in this process; the
+		// crash hook fires on it, so every crashed process has made progress.
+		checkpointed int
 	)
 	sem := make(chan struct{}, uc.cfg.Parallel)
 	advance := func() error {
@@ -51,6 +53,7 @@ func (uc *BillingUseCase) runChunksBatch(ctx context.Context, run JobRun, list l
 		defer mu.Unlock()
 		n, last := 0, ""
 		for len(queue) > 0 && queue[0].done {
+			checkpointed++
 			n += len(queue[0].users)
 			last = queue[0].users[len(queue[0].users)-1]
 			queue = queue[1:]
@@ -98,8 +101,7 @@ func (uc *BillingUseCase) runChunksBatch(ctx context.Context, run JobRun, list l
 			if err != nil && firstErr == nil {
 				firstErr = err
 			}
-			chunks++
-			n := chunks
+			n := checkpointed
 			mu.Unlock()
 			if err == nil && uc.cfg.CrashAfterChunks > 0 && n >= uc.cfg.CrashAfterChunks && uc.crash != nil {
 				uc.crash()
