@@ -42,8 +42,11 @@ func DefaultReviewPolicy() ReviewPolicy {
 	return ReviewPolicy{RaiseRate: "0.10", CutRate: "0.20", MinOnTime: 3}
 }
 
-// ReviewedLimit returns the new limit and the reason, or ok=false for no change.
-func (p ReviewPolicy) ReviewedLimit(limit money.Amount, st Standing, policy LimitPolicy) (money.Amount, string, bool, error) {
+// ReviewedLimit returns the new limit and the reason, or ok=false for no change. used is
+// the credit in use (outstanding principal plus holds): a cut never takes the limit below
+// it (rounded up to 100 yuan), so the cut stops new spending instead of leaving a line over
+// its limit; when usage is at or above the current limit the cut changes nothing.
+func (p ReviewPolicy) ReviewedLimit(limit, used money.Amount, st Standing, policy LimitPolicy) (money.Amount, string, bool, error) {
 	raise, err := decimal.NewFromString(p.RaiseRate)
 	if err != nil {
 		return 0, "", false, fmt.Errorf("credit: review raise_rate: %w", err)
@@ -59,6 +62,12 @@ func (p ReviewPolicy) ReviewedLimit(limit money.Amount, st Standing, policy Limi
 		// rounded down to 100 yuan: a cut never leaves more credit than the rate says
 		next = floorStep(limit.MulRate(decimal.NewFromInt(1).Sub(cut), money.Down))
 		reason = fmt.Sprintf("limit review: %d days past due, limit cut %s%%", st.DaysPastDue, cut.Shift(2).String())
+		if floor := ceilStep(used); next < floor {
+			next = min(limit, floor)
+			reason += fmt.Sprintf(" (held at the %s in use)", used.String())
+		}
+		next = max(policy.MinLimit, next)
+		return next, reason, next < limit, nil
 	case st.StatementsDue >= p.MinOnTime && st.PaidOnTime == st.StatementsDue:
 		next = floorStep(limit.MulRate(decimal.NewFromInt(1).Add(raise), money.Down))
 		reason = fmt.Sprintf("limit review: %d statements paid on time, limit raised %s%%", st.PaidOnTime, raise.Shift(2).String())
@@ -82,7 +91,7 @@ func (u *LineUseCase) ReviewLimit(ctx context.Context, userID string, st Standin
 		if l.Frozen || l.AccountStatus == StatusClosed {
 			return nil
 		}
-		next, reason, ok, err := p.ReviewedLimit(l.Limit, st, u.policy)
+		next, reason, ok, err := p.ReviewedLimit(l.Limit, l.Outstanding+l.Held, st, u.policy)
 		if err != nil || !ok {
 			return err
 		}

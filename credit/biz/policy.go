@@ -96,6 +96,14 @@ func (p LimitPolicy) Limit(score int, income *money.Amount) money.Amount {
 	return min(max(limit, p.MinLimit), p.MaxLimit)
 }
 
+// ceilStep rounds up to the limit step.
+func ceilStep(a money.Amount) money.Amount {
+	if a <= 0 {
+		return 0
+	}
+	return (a + limitStep - 1) / limitStep * limitStep
+}
+
 func floorStep(a money.Amount) money.Amount {
 	if a <= 0 {
 		return 0
