@@ -71,8 +71,8 @@ type BillingRepo interface {
 	InsertAccrual(ctx context.Context, userID string, date clock.Date, kind string, base money.Amount, micro int64) (bool, error)
 	// UsersAfter lists up to limit users with purchases, ordered, after the given id.
 	UsersAfter(ctx context.Context, after string, limit int) ([]string, error)
-	// UsersWithOpenStatementsAfter lists users with an unpaid statement.
-	UsersWithOpenStatementsAfter(ctx context.Context, after string, limit int) ([]string, error)
+	// UsersToAccrueAfter lists users with an unpaid statement due before date.
+	UsersToAccrueAfter(ctx context.Context, date clock.Date, after string, limit int) ([]string, error)
 	SetAutopay(ctx context.Context, userID string, enabled bool, now time.Time) error
 	Autopay(ctx context.Context, userID string) (bool, error)
 	// AutopayDue lists (user, statement) pairs due on date with autopay on, after a user.

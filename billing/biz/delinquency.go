@@ -19,6 +19,14 @@ const (
 // line) to overdue when a minimum is past due and back when cured, marks unmet past-due
 // statements overdue and charges off at the configured DPD. It always saves the account.
 func (uc *BillingUseCase) updateDelinquency(ctx context.Context, st *userState, day clock.Date, fromAccrual bool) error {
+	if err := uc.setDelinquency(ctx, st, day, fromAccrual); err != nil {
+		return err
+	}
+	return uc.repo.SaveAccount(ctx, st.acct)
+}
+
+// setDelinquency is updateDelinquency without saving the account (the caller does).
+func (uc *BillingUseCase) setDelinquency(ctx context.Context, st *userState, day clock.Date, fromAccrual bool) error {
 	dpd := st.dpd(day)
 	st.acct.DaysPastDue = dpd
 	st.acct.Bucket = Bucket(dpd)
@@ -51,7 +59,7 @@ func (uc *BillingUseCase) updateDelinquency(ctx context.Context, st *userState, 
 			return err
 		}
 	}
-	return uc.repo.SaveAccount(ctx, st.acct)
+	return nil
 }
 
 // chargeOff writes off everything the user owes: Dr expense.credit_loss, Cr each

@@ -16,22 +16,10 @@ type JobRun interface {
 // lister returns up to limit user ids after the given one, in order.
 type lister func(ctx context.Context, after string, limit int) ([]string, error)
 
-// runChunks lists users after the run's checkpoint chunk by chunk and processes each
+// runChunksBatch lists users after the run's checkpoint chunk by chunk and processes each
 // chunk in one short transaction, up to cfg.Parallel chunks at once. The checkpoint
 // moves to the end of the longest prefix of finished chunks, so a resumed run repeats
 // at most the chunks in flight, which the per-(user, date) unique keys make no-ops.
-func (uc *BillingUseCase) runChunks(ctx context.Context, run JobRun, list lister, perUser func(ctx context.Context, userID string) error) error {
-	return uc.runChunksBatch(ctx, run, list, func(ctx context.Context, users []string) error {
-		for _, u := range users {
-			if err := perUser(ctx, u); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// runChunksBatch is runChunks with a function over the whole chunk.
 func (uc *BillingUseCase) runChunksBatch(ctx context.Context, run JobRun, list lister, perChunk func(ctx context.Context, users []string) error) error {
 	after := run.Checkpoint()
 	type chunk struct {
@@ -140,10 +128,15 @@ func (uc *BillingUseCase) StatementsJob(ctx context.Context, date clock.Date, ru
 }
 
 // AccrueJob accrues interest and penalties for date and updates delinquency for every
-// user with an unpaid statement.
+// user with an unpaid statement due before date (nobody else can accrue or be past due;
+// an account it skips catches up, at zero, the next time it is accrued), chunk by chunk
+// with set-based reads and writes.
 func (uc *BillingUseCase) AccrueJob(ctx context.Context, date clock.Date, run JobRun) error {
-	return uc.runChunks(ctx, run, uc.repo.UsersWithOpenStatementsAfter, func(ctx context.Context, u string) error {
-		return uc.accrueUser(ctx, u, date)
+	list := func(ctx context.Context, after string, limit int) ([]string, error) {
+		return uc.repo.UsersToAccrueAfter(ctx, date, after, limit)
+	}
+	return uc.runChunksBatch(ctx, run, list, func(ctx context.Context, users []string) error {
+		return uc.accrueChunk(ctx, users, date)
 	})
 }
 

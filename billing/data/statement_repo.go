@@ -412,9 +412,10 @@ func (r *StatementRepo) CountUsers(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// UsersWithOpenStatementsAfter implements biz.BillingRepo.
-func (r *StatementRepo) UsersWithOpenStatementsAfter(ctx context.Context, after string, limit int) ([]string, error) {
-	return r.users(ctx, "SELECT DISTINCT user_id FROM statement WHERE status <> 'paid' AND user_id > ? ORDER BY user_id LIMIT ?", after, limit)
+// UsersToAccrueAfter implements biz.BillingRepo.
+func (r *StatementRepo) UsersToAccrueAfter(ctx context.Context, date clock.Date, after string, limit int) ([]string, error) {
+	return r.users(ctx, "SELECT DISTINCT user_id FROM statement WHERE status <> 'paid' AND due_date < ? AND user_id > ? ORDER BY user_id LIMIT ?",
+		dateInt(date), after, limit)
 }
 
 // SetAutopay implements biz.BillingRepo.
