@@ -31,15 +31,45 @@ func (uc *BillingUseCase) DayEndJob(ctx context.Context, date clock.Date, run Jo
 	return run.SaveCheckpoint(ctx, "done", rep.SnapshotRows)
 }
 
+// Subledger is what billing's tables say a user owes, for reconciliation.
+type Subledger struct {
+	Principal, Interest, Penalty, Fee money.Amount
+}
+
+// SubledgerBulk is implemented by a repo that sums the subledger of many users at once.
+type SubledgerBulk interface {
+	Subledgers(ctx context.Context, users []string) (map[string]Subledger, error)
+}
+
+// BalancesBulk is implemented by a ledger that reads one account's balances for many
+// owners at once.
+type BalancesBulk interface {
+	Balances(ctx context.Context, account string, owners []string) (map[string]money.Amount, error)
+}
+
+// reconcileChunk is how many users one reconciliation step reads.
+const reconcileChunk = 500
+
 // Reconcile compares, for every user, outstanding principal, fees, interest and penalty
-// in the billing tables with the user's receivable balances in the ledger.
+// in the billing tables with the user's receivable balances in the ledger (set-based,
+// a chunk of users per query, when the repo and the ledger support it).
 func (uc *BillingUseCase) Reconcile(ctx context.Context, _ clock.Date) ([]ledger.Difference, error) {
 	var diffs []ledger.Difference
 	after := ""
 	for {
-		users, err := uc.repo.UsersAfter(ctx, after, 500)
+		users, err := uc.repo.UsersAfter(ctx, after, reconcileChunk)
 		if err != nil {
 			return nil, err
+		}
+		sb, okRepo := uc.repo.(SubledgerBulk)
+		bb, okLedger := uc.balances.(BalancesBulk)
+		if okRepo && okLedger {
+			d, err := uc.reconcileBulk(ctx, users, sb, bb)
+			if err != nil {
+				return nil, err
+			}
+			diffs = append(diffs, d...)
+			users = nil
 		}
 		for _, u := range users {
 			principal, err := uc.repo.SumPrincipal(ctx, u)
@@ -82,9 +112,38 @@ func (uc *BillingUseCase) Reconcile(ctx context.Context, _ clock.Date) ([]ledger
 				}
 			}
 		}
-		if len(users) < 500 {
+		if len(users) < reconcileChunk {
 			return diffs, nil
 		}
 		after = users[len(users)-1]
 	}
+}
+
+// reconcileBulk is Reconcile's check for one chunk of users with four set queries on each
+// side.
+func (uc *BillingUseCase) reconcileBulk(ctx context.Context, users []string, sb SubledgerBulk, bb BalancesBulk) ([]ledger.Difference, error) {
+	subs, err := sb.Subledgers(ctx, users)
+	if err != nil {
+		return nil, err
+	}
+	accounts := []string{ledger.AccountReceivablePrincipal, ledger.AccountReceivableInterest, ledger.AccountReceivablePenalty}
+	if uc.installments == nil {
+		accounts = append(accounts, ledger.AccountReceivableFee)
+	}
+	var diffs []ledger.Difference
+	for _, account := range accounts {
+		bals, err := bb.Balances(ctx, account, users)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			s := subs[u]
+			sub := map[string]money.Amount{ledger.AccountReceivablePrincipal: s.Principal, ledger.AccountReceivableInterest: s.Interest,
+				ledger.AccountReceivablePenalty: s.Penalty, ledger.AccountReceivableFee: s.Fee}[account]
+			if bals[u] != sub {
+				diffs = append(diffs, ledger.Difference{Check: "billing", Account: account, Owner: u, Ledger: bals[u], Subledger: sub})
+			}
+		}
+	}
+	return diffs, nil
 }

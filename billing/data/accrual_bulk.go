@@ -167,3 +167,56 @@ func (r *StatementRepo) SaveAccounts(ctx context.Context, accts []biz.BillingAcc
 	}
 	return nil
 }
+
+var _ biz.SubledgerBulk = (*StatementRepo)(nil)
+
+// Subledgers implements biz.SubledgerBulk: principal outstanding on purchases and the
+// unpaid interest, penalty and fees of every statement, per user.
+func (r *StatementRepo) Subledgers(ctx context.Context, users []string) (map[string]biz.Subledger, error) {
+	out := make(map[string]biz.Subledger, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	db := r.d.DB(ctx)
+	in, uargs := inList(users)
+	rows, err := db.QueryContext(ctx, "SELECT user_id, SUM(principal_outstanding) FROM purchase WHERE user_id IN "+in+" GROUP BY user_id", uargs...)
+	if err != nil {
+		return nil, fmt.Errorf("billing/data: sum principal: %w", err)
+	}
+	for rows.Next() {
+		var u string
+		var p int64
+		if err := rows.Scan(&u, &p); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("billing/data: sum principal: %w", err)
+		}
+		s := out[u]
+		s.Principal = money.Amount(p)
+		out[u] = s
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("billing/data: sum principal: %w", err)
+	}
+	rows, err = db.QueryContext(ctx, `SELECT user_id, SUM(interest - interest_paid), SUM(penalty - penalty_paid), SUM(fees - fee_paid)
+ FROM statement WHERE user_id IN `+in+" GROUP BY user_id", uargs...)
+	if err != nil {
+		return nil, fmt.Errorf("billing/data: sum statements: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		var i, p, f int64
+		if err := rows.Scan(&u, &i, &p, &f); err != nil {
+			return nil, fmt.Errorf("billing/data: sum statements: %w", err)
+		}
+		s := out[u]
+		s.Interest, s.Penalty, s.Fee = money.Amount(i), money.Amount(p), money.Amount(f)
+		out[u] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("billing/data: sum statements: %w", err)
+	}
+	return out, nil
+}

@@ -60,6 +60,9 @@ type Repo interface {
 	Balance(ctx context.Context, account, owner string) (Totals, error)
 	// BalanceAsOf sums the postings of one account and owner dated on or before date.
 	BalanceAsOf(ctx context.Context, account, owner string, date int) (Totals, error)
+	// Balances sums the balance rows of one account for each of the owners (an owner
+	// without rows is absent from the result).
+	Balances(ctx context.Context, account string, owners []string) (map[string]Totals, error)
 	// SumByCode sums the balance rows of an account code over all owners.
 	SumByCode(ctx context.Context, account string) (Totals, error)
 	// TotalsAsOf returns per account code the sums of postings dated on or before date.
@@ -211,6 +214,29 @@ func (l *Ledger) Balance(ctx context.Context, account, owner string) (money.Amou
 		return 0, err
 	}
 	return signed(def, t), nil
+}
+
+// Balances returns the balances of one account for many owners (0 for an owner without
+// postings), for set-based reconciliation.
+func (l *Ledger) Balances(ctx context.Context, account string, owners []string) (map[string]money.Amount, error) {
+	def, err := l.account(account, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range owners {
+		if len(o) > MaxOwnerLen {
+			return nil, ErrInvalidOwner.WithMetadata(map[string]string{"account": account, "owner": o})
+		}
+	}
+	ts, err := l.repo.Balances(ctx, account, owners)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]money.Amount, len(owners))
+	for _, o := range owners {
+		out[o] = signed(def, ts[o])
+	}
+	return out, nil
 }
 
 // BalanceAsOf returns the balance of account:owner counting postings with a business

@@ -120,6 +120,17 @@ func (m *memRepo) Balance(_ context.Context, account, owner string) (biz.Totals,
 	return t, nil
 }
 
+func (m *memRepo) Balances(ctx context.Context, account string, owners []string) (map[string]biz.Totals, error) {
+	out := map[string]biz.Totals{}
+	for _, o := range owners {
+		t, _ := m.Balance(ctx, account, o)
+		if t != (biz.Totals{}) {
+			out[o] = t
+		}
+	}
+	return out, nil
+}
+
 func (m *memRepo) SumByCode(_ context.Context, account string) (biz.Totals, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

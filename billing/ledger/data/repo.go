@@ -308,6 +308,39 @@ func (r *repo) Balance(ctx context.Context, account, owner string) (biz.Totals, 
 		`SELECT COALESCE(SUM(debits), 0), COALESCE(SUM(credits), 0) FROM ledger_balance WHERE account = ? AND owner = ?`, account, owner)
 }
 
+func (r *repo) Balances(ctx context.Context, account string, owners []string) (map[string]biz.Totals, error) {
+	out := make(map[string]biz.Totals, len(owners))
+	for len(owners) > 0 {
+		n := min(len(owners), 500)
+		args := make([]any, 0, n+1)
+		args = append(args, account)
+		for _, o := range owners[:n] {
+			args = append(args, o)
+		}
+		rows, err := r.d.DB(ctx).QueryContext(ctx, `SELECT owner, SUM(debits), SUM(credits) FROM ledger_balance WHERE account = ? AND owner IN (?`+
+			strings.Repeat(", ?", n-1)+`) GROUP BY owner`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("billing/ledger/data: balances of %s: %w", account, err)
+		}
+		for rows.Next() {
+			var o string
+			var dr, cr int64
+			if err := rows.Scan(&o, &dr, &cr); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("billing/ledger/data: balances of %s: %w", account, err)
+			}
+			out[o] = biz.Totals{Debits: money.Amount(dr), Credits: money.Amount(cr)}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("billing/ledger/data: balances of %s: %w", account, err)
+		}
+		owners = owners[n:]
+	}
+	return out, nil
+}
+
 func (r *repo) SumByCode(ctx context.Context, account string) (biz.Totals, error) {
 	return r.totals(ctx, "sum "+account,
 		`SELECT COALESCE(SUM(debits), 0), COALESCE(SUM(credits), 0) FROM ledger_balance WHERE account = ?`, account)
