@@ -124,6 +124,13 @@ type PlanPrincipal interface {
 	PayBilledPrincipal(ctx context.Context, userID string, statementID int64, amount money.Amount, today clock.Date) (money.Amount, error)
 }
 
+// PlanChargeOff is implemented by an installment hook that writes off a user's plans
+// when billing charges the account off: it returns the principal taken off the plans'
+// purchases, which billing's charge-off entry moves to credit loss.
+type PlanChargeOff interface {
+	ChargeOffPlans(ctx context.Context, userID string, day clock.Date) (money.Amount, error)
+}
+
 // PlanPayoffs is implemented by an installment hook that can list the unbilled principal
 // of a user's plans: the account shows it as unbilled, and a repayment with target "all"
 // pays it off (unbilled fees follow the payoff rule of the installments config).

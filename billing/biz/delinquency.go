@@ -78,6 +78,14 @@ func (uc *BillingUseCase) chargeOff(ctx context.Context, st *userState, day cloc
 		principal += p.Outstanding
 		p.Outstanding = 0
 	}
+	if pc, ok := uc.installments.(PlanChargeOff); ok {
+		planPrincipal, err := pc.ChargeOffPlans(ctx, userID, day)
+		if err != nil {
+			return err
+		}
+		principal += planPrincipal
+		st.planOwed = map[int64]money.Amount{}
+	}
 	for i := range st.statements {
 		s := &st.statements[i]
 		interest += s.Interest - s.InterestPaid

@@ -19,10 +19,11 @@ const (
 
 // Installment plan statuses.
 const (
-	PlanActive    = "active"    // periods still to bill or principal still owed
-	PlanCompleted = "completed" // every period billed and its principal repaid
-	PlanPaidOff   = "paid_off"  // the unbilled principal was paid early
-	PlanCancelled = "cancelled" // a full refund removed the principal
+	PlanActive     = "active"      // periods still to bill or principal still owed
+	PlanCompleted  = "completed"   // every period billed and its principal repaid
+	PlanPaidOff    = "paid_off"    // the unbilled principal was paid early
+	PlanCancelled  = "cancelled"   // a full refund removed the principal
+	PlanChargedOff = "charged_off" // written off with the account; unbilled fees waived
 )
 
 // InstallmentPeriod is one period of a plan. StatementID is 0 until a statement bills it.

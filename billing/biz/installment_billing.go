@@ -252,6 +252,64 @@ func (uc *InstallmentUseCase) reducePurchases(ctx context.Context, p Installment
 	return nil
 }
 
+// ChargeOffPlans writes off, in the caller's transaction, every plan of the user that is
+// active or still owes principal: the principal outstanding comes off the plan's
+// purchases (returned, for billing's charge-off entry), the fees of unbilled periods are
+// waived (they were never recognized), every period counts as settled and the plan is
+// charged_off, so no later statement bills it. Billed fees stay receivable: billing's
+// charge-off writes them off with the statements.
+func (uc *InstallmentUseCase) ChargeOffPlans(ctx context.Context, userID string, day clock.Date) (money.Amount, error) {
+	owing, err := uc.repo.OwingPlans(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	active, err := uc.repo.ActivePlans(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	seen := map[int64]bool{}
+	var total money.Amount
+	for _, p := range append(owing, active...) {
+		if seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		ps, err := uc.repo.PlanPurchases(ctx, userID, p.ID)
+		if err != nil {
+			return 0, err
+		}
+		var off money.Amount
+		for _, pu := range ps {
+			if pu.Outstanding <= 0 {
+				continue
+			}
+			if err := uc.repo.ReducePurchasePrincipal(ctx, userID, pu.ID, pu.Outstanding); err != nil {
+				return 0, err
+			}
+			off += pu.Outstanding
+		}
+		if off != p.PrincipalOutstanding {
+			return 0, fmt.Errorf("billing: charge-off of plan %d: its purchases owe %s, the plan %s", p.ID, off, p.PrincipalOutstanding)
+		}
+		for i := range p.Periods {
+			per := &p.Periods[i]
+			per.PrincipalPaid = per.Principal
+			if !per.Billed() {
+				p.FeeWaived += per.Fee
+				per.Fee = 0
+			}
+		}
+		p.PrincipalOutstanding = 0
+		p.Status, p.ClosedDate = PlanChargedOff, day
+		p.UpdatedAt = uc.clock.Now()
+		if err := uc.repo.SavePlan(ctx, p); err != nil {
+			return 0, err
+		}
+		total += off
+	}
+	return total, nil
+}
+
 // settle closes an active plan whose periods are all billed and whose principal is repaid.
 func (uc *InstallmentUseCase) settle(p *InstallmentPlan, today clock.Date) {
 	if p.Status != PlanActive || p.PrincipalOutstanding != 0 {

@@ -71,3 +71,10 @@ func (h installmentBillingHook) UnbilledPlans(ctx context.Context, userID string
 	}
 	return out, nil
 }
+
+var _ PlanChargeOff = installmentBillingHook{}
+
+// ChargeOffPlans implements PlanChargeOff.
+func (h installmentBillingHook) ChargeOffPlans(ctx context.Context, userID string, day clock.Date) (money.Amount, error) {
+	return h.uc.ChargeOffPlans(ctx, userID, day)
+}

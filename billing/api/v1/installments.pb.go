@@ -379,7 +379,7 @@ type InstallmentPlan struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	UserId string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	// active | completed | paid_off | cancelled
+	// active | completed | paid_off | cancelled | charged_off
 	Status string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
 	// payment | statement
 	Source          string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
