@@ -22,37 +22,56 @@ func (r *StatementRepo) LoadAccrualChunk(ctx context.Context, users []string, si
 	}
 	db := r.d.DB(ctx)
 	in, uargs := inList(users)
-	var sb strings.Builder
-	args := make([]any, 0, len(users)*3)
-	sb.WriteString(r.d.Dialect.InsertIgnore() + " billing_account (" + accountCols + ") VALUES ")
-	now := time.Now().UnixMilli()
-	for i, u := range users {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("(?, ?, 0, 0, 0, 0, 'current', 0, ?)") // as LockAccount creates it
-		args = append(args, u, biz.AccountCurrent, now)
-	}
-	if _, err := db.ExecContext(ctx, sb.String(), args...); err != nil {
-		return nil, fmt.Errorf("billing/data: create accounts: %w", err)
-	}
-	rows, err := db.QueryContext(ctx, "SELECT "+accountCols+" FROM billing_account WHERE user_id IN "+in+" ORDER BY user_id"+r.d.Dialect.ForUpdate(), uargs...)
-	if err != nil {
-		return nil, fmt.Errorf("billing/data: lock accounts: %w", err)
-	}
-	for rows.Next() {
-		a, err := scanAccount(rows)
+	lock := func(in string, args []any) error {
+		rows, err := db.QueryContext(ctx, "SELECT "+accountCols+" FROM billing_account WHERE user_id IN "+in+" ORDER BY user_id"+r.d.Dialect.ForUpdate(), args...)
 		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("billing/data: scan account: %w", err)
+			return fmt.Errorf("billing/data: lock accounts: %w", err)
 		}
-		out[a.UserID] = &biz.AccrualInput{Account: a, PlanOwed: map[int64]money.Amount{}}
+		defer rows.Close()
+		for rows.Next() {
+			a, err := scanAccount(rows)
+			if err != nil {
+				return fmt.Errorf("billing/data: scan account: %w", err)
+			}
+			out[a.UserID] = &biz.AccrualInput{Account: a, PlanOwed: map[int64]money.Amount{}}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("billing/data: lock accounts: %w", err)
+		}
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return nil, fmt.Errorf("billing/data: lock accounts: %w", err)
+	if err := lock(in, uargs); err != nil {
+		return nil, err
 	}
-	rows.Close()
+	// Users listed for accrual have statements and so accounts; create any that is
+	// missing as LockAccount would (a shared lock taken by an INSERT IGNORE on every
+	// existing row would only invite lock upgrades).
+	var missing []string
+	for _, u := range users {
+		if out[u] == nil {
+			missing = append(missing, u)
+		}
+	}
+	if len(missing) > 0 {
+		var sb strings.Builder
+		args := make([]any, 0, len(missing)*3)
+		sb.WriteString(r.d.Dialect.InsertIgnore() + " billing_account (" + accountCols + ") VALUES ")
+		now := time.Now().UnixMilli()
+		for i, u := range missing {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, 0, 0, 0, 0, 'current', 0, ?)")
+			args = append(args, u, biz.AccountCurrent, now)
+		}
+		if _, err := db.ExecContext(ctx, sb.String(), args...); err != nil {
+			return nil, fmt.Errorf("billing/data: create accounts: %w", err)
+		}
+		min, margs := inList(missing)
+		if err := lock(min, margs); err != nil {
+			return nil, err
+		}
+	}
 
 	sts, err := r.queryStatements(ctx, "SELECT "+stmtCols+" FROM statement WHERE user_id IN "+in+" AND (status <> 'paid' OR statement_date >= ?) ORDER BY user_id, statement_date",
 		append(uargs, dateInt(since))...)
@@ -65,7 +84,7 @@ func (r *StatementRepo) LoadAccrualChunk(ctx context.Context, users []string, si
 		}
 	}
 
-	rows, err = db.QueryContext(ctx, `SELECT user_id, id, payment_id, merchant_id, amount, principal_outstanding, capture_date, statement_id, owner
+	rows, err := db.QueryContext(ctx, `SELECT user_id, id, payment_id, merchant_id, amount, principal_outstanding, capture_date, statement_id, owner
  FROM purchase WHERE user_id IN `+in+` AND plan_id IS NULL AND principal_outstanding > 0 ORDER BY user_id, capture_date, id`, uargs...)
 	if err != nil {
 		return nil, fmt.Errorf("billing/data: accrual purchases: %w", err)
