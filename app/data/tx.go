@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,20 @@ type Querier interface {
 }
 
 type txKey struct{}
+
+// txSeqKey carries the sequence number of the transaction in a context.
+type txSeqKey struct{}
+
+// txSeq numbers transactions (attempts included) in this process.
+var txSeq atomic.Uint64
+
+// TxSeq returns the sequence number of the transaction open in ctx: transactions begun
+// one after another get consecutive numbers, and a retried transaction a new one. The
+// ledger spreads long transactions over the shards of its hot accounts with it.
+func TxSeq(ctx context.Context) (uint64, bool) {
+	n, ok := ctx.Value(txSeqKey{}).(uint64)
+	return n, ok
+}
 
 // Transactor runs functions in one database transaction (biz layers declare this
 // interface themselves; *Data satisfies it).
@@ -59,7 +74,8 @@ func (d *Data) runTx(ctx context.Context, fn func(ctx context.Context) error) (e
 			panic(p)
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	tctx := context.WithValue(context.WithValue(ctx, txKey{}, tx), txSeqKey{}, txSeq.Add(1))
+	if err := fn(tctx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -116,15 +116,15 @@ func postingsDigest(ps []Posting) string {
 }
 
 // balanceDeltas folds the postings of e into one delta per balance row, sorted by key so
-// every transaction locks rows in the same order.
-func (c *Chart) balanceDeltas(e Entry) []BalanceDelta {
+// every transaction locks rows in the same order. shard is the row of sharded accounts,
+// or -1 to pick it from the idempotency id.
+func (c *Chart) balanceDeltas(e Entry, shard int) []BalanceDelta {
 	type key struct {
 		account, owner string
 		shard          int
 	}
 	idx := map[key]int{}
 	var out []BalanceDelta
-	shard := -1
 	for _, p := range e.Postings {
 		def, _ := c.Lookup(p.Account)
 		k := key{p.Account, p.Owner, 0}

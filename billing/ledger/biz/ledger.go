@@ -46,6 +46,12 @@ type NewEntry struct {
 	Deltas       []BalanceDelta
 }
 
+// TxSharder is implemented by a Repo that can pick a shard for the transaction open in
+// ctx (ok=false when there is none).
+type TxSharder interface {
+	TxShard(ctx context.Context) (shard int, ok bool)
+}
+
 // Repo stores the ledger. Every method runs in the transaction carried by ctx, if any.
 type Repo interface {
 	// Append inserts the entry, its postings and its balance deltas. When an entry with
@@ -150,7 +156,17 @@ func (l *Ledger) Post(ctx context.Context, e Entry) (Entry, error) {
 	e.Postings = append([]Posting(nil), e.Postings...)
 	e.ID = ids.New()
 	e.CreatedAt = l.now().Truncate(time.Millisecond)
-	rec := NewEntry{Entry: e, PostingsHash: postingsDigest(e.Postings), Deltas: l.chart.balanceDeltas(e)}
+	// Entries posted inside a caller's transaction share one shard of each hot account
+	// (picked by the transaction), so a long transaction — a job chunk posting hundreds
+	// of entries — holds one balance row per hot account instead of all of them in
+	// whatever order its entries come, which deadlocked parallel chunks.
+	shard := -1
+	if ts, ok := l.repo.(TxSharder); ok {
+		if n, ok := ts.TxShard(ctx); ok {
+			shard = n
+		}
+	}
+	rec := NewEntry{Entry: e, PostingsHash: postingsDigest(e.Postings), Deltas: l.chart.balanceDeltas(e, shard)}
 	if err := ctx.Err(); err != nil {
 		return Entry{}, err
 	}

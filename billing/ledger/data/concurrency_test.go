@@ -142,3 +142,76 @@ func TestConcurrentPosts(t *testing.T) {
 		checkInvariants(t, d)
 	})
 }
+
+// TestLongTransactionsShareOneShard: the entries posted inside one caller transaction use
+// one balance row of each hot account (a job chunk locks one row, not all sixteen in the
+// order its entries come), and four such transactions in parallel, posting to two hot
+// accounts in opposite orders, all commit with exact balances.
+func TestLongTransactionsShareOneShard(t *testing.T) {
+	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
+		l := newLedger(d)
+		ctx := context.Background()
+		shardsOf := func(account string) int {
+			var n int
+			if err := d.SQL().QueryRowContext(ctx, "SELECT COUNT(DISTINCT shard) FROM ledger_balance WHERE account = ?", account).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		err := d.InTx(ctx, func(ctx context.Context) error {
+			for i := 0; i < 40; i++ {
+				if _, err := l.Post(ctx, entry(fmt.Sprintf("one-%d", i), day1, dr(biz.AccountReceivableInterest, fmt.Sprintf("u%d", i), 100),
+					cr(biz.AccountIncomeInterest, "", 100))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := shardsOf(biz.AccountIncomeInterest); n != 1 {
+			t.Fatalf("40 entries of one transaction spread over %d shards of %s, want 1", n, biz.AccountIncomeInterest)
+		}
+
+		var wg sync.WaitGroup
+		errs := make(chan error, 4*3)
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for chunk := 0; chunk < 3; chunk++ {
+					errs <- d.InTx(ctx, func(ctx context.Context) error {
+						for i := 0; i < 50; i++ {
+							income := []string{biz.AccountIncomePenalty, biz.AccountIncomeInstallmentFee}[(i+w)%2]
+							owner := fmt.Sprintf("w%d-%d-%d", w, chunk, i)
+							if _, err := l.Post(ctx, entry("par-"+owner, day1, dr(biz.AccountReceivableFee, owner, 10), cr(income, "", 10))); err != nil {
+								return err
+							}
+						}
+						return nil
+					})
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		var sum money.Amount
+		for _, a := range []string{biz.AccountIncomePenalty, biz.AccountIncomeInstallmentFee} {
+			b, err := l.Balance(ctx, a, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum += b
+		}
+		if sum != 4*3*50*10 {
+			t.Fatalf("income after parallel transactions = %v, want %v", sum, money.Amount(4*3*50*10))
+		}
+		checkInvariants(t, d)
+	})
+}

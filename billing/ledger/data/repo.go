@@ -194,6 +194,18 @@ func (r *repo) addBalances(ctx context.Context, q data.Querier, deltas []biz.Bal
 
 func (r *repo) InTransaction(ctx context.Context) bool { return data.InTransaction(ctx) }
 
+var _ biz.TxSharder = (*repo)(nil)
+
+// TxShard implements biz.TxSharder: transactions begun one after another (parallel job
+// chunks) take different shards.
+func (r *repo) TxShard(ctx context.Context) (int, bool) {
+	n, ok := data.TxSeq(ctx)
+	if !ok {
+		return 0, false
+	}
+	return int(n % biz.BalanceShards), true
+}
+
 // applyFloored adds a shrinking delta to a Floor row only if the row stays >= 0.
 func (r *repo) applyFloored(ctx context.Context, q data.Querier, dl biz.BalanceDelta) (bool, error) {
 	cond := "debits + ? - credits - ? >= 0"
