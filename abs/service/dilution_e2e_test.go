@@ -46,3 +46,33 @@ func TestSoldAssetDilutionE2E(t *testing.T) {
 		})
 	}
 }
+
+// TestRepayManySoldPurchasesE2E: one repayment that pays 40 purchases sold to a pool
+// routes all of them to the pool in one journal entry (the pool postings of each purchase
+// fold into one per account, under the ledger's postings limit per entry).
+func TestRepayManySoldPurchasesE2E(t *testing.T) {
+	for _, engine := range e2etest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			s := e2etest.Start(t, e2etest.Options{Engine: engine, Env: []string{"HUABEI_JOBS_CRON=off"}})
+			w := newWorld(t, s)
+			s.SetClock("2026-11-05T10:00:00+08:00")
+			w.shopper("hank", profile)
+			for _, day := range []string{"05", "06"} { // within the hourly velocity limit
+				s.SetClock("2026-11-" + day + "T10:00:00+08:00")
+				for i := 0; i < 20; i++ {
+					w.buy("hank", "10.00")
+				}
+			}
+			pool := s.Must(200, "POST", "/v1/abs/pools", w.treasury, map[string]any{"name": "many", "cutoff_date": "2026-11-06", "criteria": map[string]any{}})
+			s.Must(200, "POST", "/v1/abs/pools/"+pool.Str("pool_id")+"/transfer", w.treasury, map[string]any{"buyer": "SPV", "price": "100.00"}, "Idempotency-Key: m1")
+			s.SetClock("2026-12-01T00:30:00+08:00")
+			w.job("statements", "2026-12-01")
+			s.SetClock("2026-12-05T10:00:00+08:00")
+			w.repay("hank", "400.00", "h1")
+			if f := w.funding(); f["spv_payables"] != "400.00" {
+				t.Fatalf("after repaying 40 sold purchases: %v", f)
+			}
+			w.checkBooks("2026-12-05")
+		})
+	}
+}

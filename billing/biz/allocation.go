@@ -205,7 +205,7 @@ func (uc *BillingUseCase) allocate(ctx context.Context, st *userState, rep Repay
 	}
 	ps = addPosting(ps, ledger.AccountReceivablePrincipal, userID, false, sums[AllocPrincipal])
 	ps = addPosting(ps, ledger.AccountCustomerCreditBalance, userID, false, rep.ToCreditBalance)
-	ps = append(ps, extra...)
+	ps = mergePostings(append(ps, extra...))
 	if st.acct.Status == AccountChargedOff {
 		// Recoveries after charge-off: the receivables were written off, so money in
 		// reduces the credit loss instead (only the credit balance part stays a liability).

@@ -276,6 +276,28 @@ func (uc *BillingUseCase) generate(ctx context.Context, st *userState, date cloc
 // PurchaseLineDescription describes a purchase line.
 func PurchaseLineDescription(merchantID string) string { return "purchase at " + merchantID }
 
+// mergePostings folds postings to the same account, owner and side into one, in order of
+// first appearance: a repayment over many purchases sold to a pool carries two pool
+// postings per purchase, which would pass the ledger's limit of postings per entry.
+func mergePostings(ps []ledger.Posting) []ledger.Posting {
+	type key struct {
+		account, owner string
+		debit          bool
+	}
+	idx := map[key]int{}
+	out := make([]ledger.Posting, 0, len(ps))
+	for _, p := range ps {
+		k := key{p.Account, p.Owner, p.Debit}
+		if i, ok := idx[k]; ok {
+			out[i].Amount += p.Amount
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
 func addPosting(ps []ledger.Posting, account, owner string, debit bool, a money.Amount) []ledger.Posting {
 	if a == 0 {
 		return ps
