@@ -34,7 +34,7 @@ type Accrual struct {
 // AccrualInput is one user's state for the accrue job, loaded under the account lock.
 type AccrualInput struct {
 	Account    BillingAccount
-	Statements []Statement            // the most recent (at most recentStatements), oldest first
+	Statements []Statement            // unpaid ones and those dated since the window, oldest first (trimmed to recentStatements)
 	Purchases  []BilledPurchase       // single-payment purchases with principal outstanding
 	PlanOwed   map[int64]money.Amount // billed installment principal not yet repaid, by statement
 }
