@@ -36,6 +36,20 @@ type Subledger struct {
 	Principal, Interest, Penalty, Fee money.Amount
 }
 
+// of is the subledger amount matching a receivable account.
+func (s Subledger) of(account string) money.Amount {
+	switch account {
+	case ledger.AccountReceivablePrincipal:
+		return s.Principal
+	case ledger.AccountReceivableInterest:
+		return s.Interest
+	case ledger.AccountReceivablePenalty:
+		return s.Penalty
+	default:
+		return s.Fee
+	}
+}
+
 // SubledgerBulk is implemented by a repo that sums the subledger of many users at once.
 type SubledgerBulk interface {
 	Subledgers(ctx context.Context, users []string) (map[string]Subledger, error)
@@ -137,10 +151,7 @@ func (uc *BillingUseCase) reconcileBulk(ctx context.Context, users []string, sb 
 			return nil, err
 		}
 		for _, u := range users {
-			s := subs[u]
-			sub := map[string]money.Amount{ledger.AccountReceivablePrincipal: s.Principal, ledger.AccountReceivableInterest: s.Interest,
-				ledger.AccountReceivablePenalty: s.Penalty, ledger.AccountReceivableFee: s.Fee}[account]
-			if bals[u] != sub {
+			if sub := subs[u].of(account); bals[u] != sub {
 				diffs = append(diffs, ledger.Difference{Check: "billing", Account: account, Owner: u, Ledger: bals[u], Subledger: sub})
 			}
 		}

@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -84,22 +83,18 @@ func (r *StatementRepo) LoadAccrualChunk(ctx context.Context, users []string, si
 		}
 	}
 
-	rows, err := db.QueryContext(ctx, `SELECT user_id, id, payment_id, merchant_id, amount, principal_outstanding, capture_date, statement_id, owner
+	rows, err := db.QueryContext(ctx, `SELECT user_id, `+billedPurchaseCols+`
  FROM purchase WHERE user_id IN `+in+` AND plan_id IS NULL AND principal_outstanding > 0 ORDER BY user_id, capture_date, id`, uargs...)
 	if err != nil {
 		return nil, fmt.Errorf("billing/data: accrual purchases: %w", err)
 	}
 	for rows.Next() {
 		var u string
-		var p biz.BilledPurchase
-		var amt, outst int64
-		var d int
-		var stmt sql.NullInt64
-		if err := rows.Scan(&u, &p.ID, &p.PaymentID, &p.MerchantID, &amt, &outst, &d, &stmt, &p.Owner); err != nil {
+		p, err := scanBilledPurchase(rows, &u)
+		if err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("billing/data: scan purchase: %w", err)
+			return nil, err
 		}
-		p.Amount, p.Outstanding, p.CaptureDate, p.StatementID = money.Amount(amt), money.Amount(outst), fromDateInt(d), stmt.Int64
 		if c := out[u]; c != nil {
 			c.Purchases = append(c.Purchases, p)
 		}

@@ -250,7 +250,7 @@ func (r *StatementRepo) UpdateStatement(ctx context.Context, s biz.Statement) er
 
 // OpenPurchases implements biz.BillingRepo.
 func (r *StatementRepo) OpenPurchases(ctx context.Context, userID string, unbilledThrough clock.Date) ([]biz.BilledPurchase, error) {
-	rows, err := r.d.DB(ctx).QueryContext(ctx, `SELECT id, payment_id, merchant_id, amount, principal_outstanding, capture_date, statement_id, owner
+	rows, err := r.d.DB(ctx).QueryContext(ctx, `SELECT `+billedPurchaseCols+`
  FROM purchase WHERE user_id = ? AND plan_id IS NULL AND (principal_outstanding > 0 OR (statement_id IS NULL AND capture_date <= ?))
  ORDER BY capture_date, id`, userID, dateInt(unbilledThrough))
 	if err != nil {
@@ -259,17 +259,29 @@ func (r *StatementRepo) OpenPurchases(ctx context.Context, userID string, unbill
 	defer rows.Close()
 	var out []biz.BilledPurchase
 	for rows.Next() {
-		var p biz.BilledPurchase
-		var amt, outst int64
-		var d int
-		var stmt sql.NullInt64
-		if err := rows.Scan(&p.ID, &p.PaymentID, &p.MerchantID, &amt, &outst, &d, &stmt, &p.Owner); err != nil {
-			return nil, fmt.Errorf("billing/data: scan purchase: %w", err)
+		p, err := scanBilledPurchase(rows)
+		if err != nil {
+			return nil, err
 		}
-		p.Amount, p.Outstanding, p.CaptureDate, p.StatementID = money.Amount(amt), money.Amount(outst), fromDateInt(d), stmt.Int64
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// billedPurchaseCols are the columns scanBilledPurchase reads, in order.
+const billedPurchaseCols = "id, payment_id, merchant_id, amount, principal_outstanding, capture_date, statement_id, owner"
+
+// scanBilledPurchase reads billedPurchaseCols, after any leading destinations.
+func scanBilledPurchase(row interface{ Scan(...any) error }, lead ...any) (biz.BilledPurchase, error) {
+	var p biz.BilledPurchase
+	var amt, outst int64
+	var d int
+	var stmt sql.NullInt64
+	if err := row.Scan(append(lead, &p.ID, &p.PaymentID, &p.MerchantID, &amt, &outst, &d, &stmt, &p.Owner)...); err != nil {
+		return p, fmt.Errorf("billing/data: scan purchase: %w", err)
+	}
+	p.Amount, p.Outstanding, p.CaptureDate, p.StatementID = money.Amount(amt), money.Amount(outst), fromDateInt(d), stmt.Int64
+	return p, nil
 }
 
 // BillPurchases implements biz.BillingRepo.
