@@ -165,7 +165,7 @@ func (uc *InstallmentUseCase) build(ctx context.Context, r InstallmentRequest, t
 	p := InstallmentPlan{UserID: r.UserID, Terms: r.Terms, Status: PlanActive, CreatedDate: today, CreatedAt: uc.clock.Now()}
 	p.UpdatedAt = p.CreatedAt
 	var purchases []InstallmentPurchase
-	var firstDue clock.Date
+	var advanced, firstDue clock.Date
 	if r.PaymentID != 0 {
 		pay, err := uc.payments.Payment(ctx, r.PaymentID, lock)
 		if err != nil {
@@ -192,7 +192,7 @@ func (uc *InstallmentUseCase) build(ctx context.Context, r InstallmentRequest, t
 		p.Source, p.SourceID, p.PaymentID = PlanSourcePayment, pu.ID, pay.ID
 		p.Principal = pu.PrincipalOutstanding
 		purchases = []InstallmentPurchase{{ID: pu.ID, PaymentID: pay.ID, Outstanding: pu.PrincipalOutstanding, CaptureDate: pu.CaptureDate}}
-		firstDue = uc.dueDateOf(uc.firstStatementAfter(pu.CaptureDate))
+		advanced, firstDue = pu.CaptureDate, uc.dueDateOf(uc.firstStatementAfter(pu.CaptureDate))
 	} else {
 		s, err := uc.repo.StatementByPeriod(ctx, r.UserID, r.StatementPeriod)
 		if err != nil {
@@ -212,7 +212,8 @@ func (uc *InstallmentUseCase) build(ctx context.Context, r InstallmentRequest, t
 		}
 		stmt = s
 		p.Source, p.SourceID, p.StatementPeriod = PlanSourceStatement, s.ID, s.Period
-		firstDue = s.DueDate
+		// The converted balance was due on the due date, and so is period 1.
+		advanced, firstDue = s.DueDate, s.DueDate
 	}
 	sched, err := uc.catalog.Schedule(p.Principal, r.Terms)
 	switch {
@@ -225,15 +226,17 @@ func (uc *InstallmentUseCase) build(ctx context.Context, r InstallmentRequest, t
 	case err != nil:
 		return p, nil, stmt, err
 	}
-	if err := uc.fill(&p, sched, firstDue); err != nil {
+	if err := uc.fill(&p, sched, advanced, firstDue); err != nil {
 		return p, nil, stmt, err
 	}
 	return p, purchases, stmt, nil
 }
 
-// fill copies a schedule into a plan, with due dates a month apart from firstDue.
-func (uc *InstallmentUseCase) fill(p *InstallmentPlan, s installment.Schedule, firstDue clock.Date) error {
-	d, err := installment.Disclose(s, 12)
+// fill copies a schedule into a plan, with due dates a month apart from firstDue, and
+// discloses its cost from the dated cash flows (principal advanced on advanced).
+func (uc *InstallmentUseCase) fill(p *InstallmentPlan, s installment.Schedule, advanced, firstDue clock.Date) error {
+	due := installment.MonthlyDueDates(firstDue, len(s.Periods))
+	d, err := installment.DiscloseDated(s, advanced, due)
 	if err != nil {
 		return err
 	}
@@ -241,7 +244,7 @@ func (uc *InstallmentUseCase) fill(p *InstallmentPlan, s installment.Schedule, f
 	p.PrincipalOutstanding = s.Principal
 	p.Periods = make([]InstallmentPeriod, len(s.Periods))
 	for i, per := range s.Periods {
-		p.Periods[i] = InstallmentPeriod{Number: per.Number, DueDate: firstDue.AddMonths(i), Principal: per.Principal, Fee: per.Fee}
+		p.Periods[i] = InstallmentPeriod{Number: per.Number, DueDate: due[i], Principal: per.Principal, Fee: per.Fee}
 	}
 	return nil
 }
@@ -261,7 +264,7 @@ func (uc *InstallmentUseCase) PurchaseCaptured(ctx context.Context, pu Purchase)
 	now := uc.clock.Now()
 	p := InstallmentPlan{ID: ids.New(), UserID: pu.UserID, Source: PlanSourcePayment, SourceID: pu.ID, PaymentID: pu.PaymentID,
 		Principal: pu.Amount, Terms: pu.Installments, Status: PlanActive, CreatedDate: pu.CaptureDate, CreatedAt: now, UpdatedAt: now}
-	if err := uc.fill(&p, sched, uc.dueDateOf(uc.firstStatementAfter(pu.CaptureDate))); err != nil {
+	if err := uc.fill(&p, sched, pu.CaptureDate, uc.dueDateOf(uc.firstStatementAfter(pu.CaptureDate))); err != nil {
 		return 0, err
 	}
 	ok, err := uc.repo.InsertPlan(ctx, p)

@@ -82,13 +82,14 @@ func TestInstallmentPlanLifecycle(t *testing.T) {
 		e := newEnv(t, d)
 		uc, repo := newInstallments(t, e)
 
-		// At checkout: 1,200.00 in 12, captured 2026-11-05 → period 1 due 2026-12-10.
+		// At checkout: 1,200.00 in 12, captured 2026-11-05 → period 1 due 2026-12-10; the
+		// APR of those dated flows (35 days to the first payment) is 15.45%, not 15.86%.
 		p1 := capture(t, e, "o1", money.MustParse("1200.00"), 12)
 		if p1.PlanID == 0 {
 			t.Fatal("capture with installments made no plan")
 		}
 		plan1 := checkPlan(t, e, repo, p1.PlanID)
-		if plan1.Terms != 12 || plan1.TotalFee != money.MustParse("105.60") || plan1.APR.StringFixed(4) != "0.1586" ||
+		if plan1.Terms != 12 || plan1.TotalFee != money.MustParse("105.60") || plan1.APR.StringFixed(4) != "0.1545" ||
 			plan1.Periods[0].DueDate.String() != "2026-12-10" || plan1.Periods[11].DueDate.String() != "2027-11-10" ||
 			plan1.Periods[5].Principal != money.MustParse("100.00") || plan1.Periods[5].Fee != money.MustParse("8.80") {
 			t.Fatalf("plan 1: %+v", plan1)
@@ -265,7 +266,8 @@ func TestInstallmentRefundIntoBilledAndFeePayoff(t *testing.T) {
 }
 
 // TestInstallmentEqualPaymentProduct: a product configured with an annual rate quotes an
-// equal-payment (等额本息) schedule whose APR is that rate.
+// equal-payment (等额本息) schedule; its APR is that rate over whole months, a little less
+// here because the first payment is 35 days after the capture (dated cash flows).
 func TestInstallmentEqualPaymentProduct(t *testing.T) {
 	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
 		e := newEnv(t, d)
@@ -281,9 +283,10 @@ func TestInstallmentEqualPaymentProduct(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 2,400.00 at 1% a month over 24: 112.98 a month, first interest 24.00.
+		// 2,400.00 at 1% a month over 24: 112.98 a month, first interest 24.00; captured
+		// 2026-11-05, first due 2026-12-10: APR 11.83%.
 		if q.Method != installment.EqualPayment || q.Periods[0].Principal+q.Periods[0].Fee != money.MustParse("112.98") ||
-			q.Periods[0].Fee != money.MustParse("24.00") || q.APR.StringFixed(4) != "0.1200" || q.Periods[23].DueDate.String() != "2028-11-10" {
+			q.Periods[0].Fee != money.MustParse("24.00") || q.APR.StringFixed(4) != "0.1183" || q.Periods[23].DueDate.String() != "2028-11-10" {
 			t.Fatalf("equal-payment quote: %+v", q)
 		}
 	})

@@ -69,7 +69,7 @@ func TestInstallmentsE2E(t *testing.T) {
 			}
 			p := w.plan("ia", plans["ia"])
 			w.expect(p, map[string]string{"status": "active", "source": "payment", "principal": "1200.00", "terms": "12",
-				"fee_rate": "0.088", "total_fee": "105.60", "apr": "0.1586", "effective_annual_rate": "0.1707",
+				"fee_rate": "0.088", "total_fee": "105.60", "apr": "0.1545", "effective_annual_rate": "0.1660",
 				"total_payable": "1305.60", "periods_billed": "0", "remaining_principal": "1200.00"})
 			for n, due := range map[int]string{1: "2026-12-10", 2: "2027-01-10", 12: "2027-11-10"} {
 				if it := period(t, p, n); it["due_date"] != due || it["principal"] != "100.00" || it["fee"] != "8.80" || it["total"] != "108.80" {
@@ -125,7 +125,7 @@ func TestInstallmentsE2E(t *testing.T) {
 			s.SetClock("2026-12-03T10:00:00+08:00")
 			body := map[string]any{"statement_period": "2026-12", "terms": 12}
 			q := s.Must(200, "POST", "/v1/users/ib/installment-quotes", w.shopperToken("ib"), body)
-			w.expect(q, map[string]string{"principal": "1200.00", "total_fee": "105.60", "apr": "0.1586", "source": "statement"})
+			w.expect(q, map[string]string{"principal": "1200.00", "total_fee": "105.60", "apr": "0.1886", "source": "statement"})
 			if it := period(t, q, 1); it["due_date"] != "2026-12-10" {
 				t.Fatalf("statement plan period 1: %v", it)
 			}
