@@ -15,6 +15,7 @@ import (
 	"github.com/huabei/huabei/app/idem"
 	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/ops"
+	"github.com/huabei/huabei/app/outbox"
 	"github.com/huabei/huabei/app/server"
 )
 
@@ -38,6 +39,7 @@ type App struct {
 	installments installmentsModule
 	abs          absModule
 	jobs         jobsModule
+	outbox       *outbox.Store
 }
 
 // NewLogger returns the process logger (JSON-ish key/value lines on stdout).
@@ -107,4 +109,13 @@ func (a *App) Kratos() *kratos.App {
 		kratos.Logger(a.Logger),
 		kratos.Server(servers...),
 	)
+}
+
+// Outbox returns the transactional outbox every domain records its events in (built on
+// first use, like Jobs, so domains wired in any order share it).
+func (a *App) Outbox() *outbox.Store {
+	if a.outbox == nil {
+		a.outbox = outbox.NewStore(a.Data, a.Clock)
+	}
+	return a.outbox
 }

@@ -43,7 +43,7 @@ func (a *App) wireABS(ctx context.Context) error {
 			cfg.TransferBatch = n
 		}
 	}
-	uc := absbiz.NewAssetCenter(absdata.NewRepo(a.Data, single, inst), a.Data, a.ledger.Ledger, a.Clock, cfg, a.Logger)
+	uc := absbiz.NewAssetCenter(absdata.NewRepo(a.Data, single, inst), a.Data, a.ledger.Ledger, a.Outbox(), a.Clock, cfg, a.Logger)
 	if !a.Config.Production() {
 		// Test hook: HUABEI_TEST_CRASH_AFTER_BATCHES=n exits the process right after the
 		// n-th committed transfer batch (crash-resume tests). Ignored in production.

@@ -57,7 +57,7 @@ func (a *App) wireBilling(ctx context.Context) error {
 		return err
 	}
 	repo := billingdata.NewStatementRepo(a.Data)
-	uc, err := biz.NewBillingUseCase(repo, a.Data, a.ledger.Ledger, a.ledger.Ledger, billingCredit{a.credit.Lines}, a.Clock, cfg, ch, a.Logger)
+	uc, err := biz.NewBillingUseCase(repo, a.Data, a.ledger.Ledger, a.ledger.Ledger, billingCredit{a.credit.Lines}, a.Outbox(), a.Clock, cfg, ch, a.Logger)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func (a *App) wireInstallments(ctx context.Context) error {
 		return err
 	}
 	repo := billingdata.NewInstallmentRepo(a.Data)
-	uc, err := biz.NewInstallmentUseCase(repo, a.payments.Repo, a.Data, a.ledger.Ledger, a.Clock, cfg, cycle.StatementDay, cycle.DueDay, a.Logger)
+	uc, err := biz.NewInstallmentUseCase(repo, a.payments.Repo, a.Data, a.ledger.Ledger, a.Outbox(), a.Clock, cfg, cycle.StatementDay, cycle.DueDay, a.Logger)
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ func (a *App) wirePayments(ctx context.Context) error {
 		return err
 	}
 	repo := billingdata.NewPaymentRepo(a.Data)
-	uc := biz.NewPaymentUseCase(repo, a.Data, creditLinesForPayments{a.credit.Lines}, a.ledger.Ledger, a.Clock, cfg, a.Logger)
+	uc := biz.NewPaymentUseCase(repo, a.Data, creditLinesForPayments{a.credit.Lines}, a.ledger.Ledger, a.Outbox(), a.Clock, cfg, a.Logger)
 	svc := service.NewPaymentService(uc, a.Idem)
 	svc.Register(a.Servers.Routes)
 	v1.RegisterPaymentServiceServer(a.Servers.GRPC, svc)

@@ -63,6 +63,7 @@ type AssetCenter struct {
 	ledger Ledger
 	clk    clock.Clock
 	cfg    Config
+	events EventOutbox
 	log    *log.Helper
 
 	// AfterBatch, when set, runs after each committed transfer batch (test crash hook).
@@ -79,14 +80,14 @@ type AssetCenter struct {
 }
 
 // NewAssetCenter builds the use case.
-func NewAssetCenter(repo PoolRepo, tx Transactor, l Ledger, clk clock.Clock, cfg Config, logger log.Logger) *AssetCenter {
+func NewAssetCenter(repo PoolRepo, tx Transactor, l Ledger, events EventOutbox, clk clock.Clock, cfg Config, logger log.Logger) *AssetCenter {
 	if cfg.TransferBatch <= 0 {
 		cfg.TransferBatch = 5000
 	}
 	if logger == nil {
 		logger = log.DefaultLogger
 	}
-	return &AssetCenter{repo: repo, tx: tx, ledger: l, clk: clk, cfg: cfg, log: log.NewHelper(log.With(logger, "module", "abs")),
+	return &AssetCenter{repo: repo, tx: tx, ledger: l, events: events, clk: clk, cfg: cfg, log: log.NewHelper(log.With(logger, "module", "abs")),
 		ParallelFreezeMin: 20000}
 }
 
@@ -400,6 +401,9 @@ func (u *AssetCenter) CompleteTransfer(ctx context.Context, id int64) (*Transfer
 	p.Status = PoolTransferred
 	p.Proceeds = proceeds
 	if err := u.repo.UpdatePool(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := u.events.Emit(ctx, poolSoldEvent(p)); err != nil {
 		return nil, err
 	}
 	u.invalidateFunding()

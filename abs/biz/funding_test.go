@@ -8,6 +8,7 @@ import (
 
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 )
 
@@ -36,7 +37,7 @@ func (fundingRepo) OpenHolds(context.Context) (money.Amount, error)    { return 
 // authorizations share one read of the ledger.
 func TestAvailableRefreshesOnce(t *testing.T) {
 	l := &countingLedger{release: make(chan struct{})}
-	u := NewAssetCenter(fundingRepo{}, nil, l, clock.Real{}, Config{FundingCacheMS: 60000}, nil)
+	u := NewAssetCenter(fundingRepo{}, nil, l, outbox.Discard{}, clock.Real{}, Config{FundingCacheMS: 60000}, nil)
 	var wg sync.WaitGroup
 	got := make([]money.Amount, 20)
 	for i := range got {

@@ -14,6 +14,7 @@ import (
 	"github.com/huabei/huabei/app/data"
 	"github.com/huabei/huabei/app/data/datatest"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 	ledgerdata "github.com/huabei/huabei/billing/ledger/data"
 )
@@ -56,7 +57,7 @@ func newCenter(e *env, workers int) *biz.AssetCenter {
 	cfg.TransferBatch = 1
 	cfg.TransferWorkers = workers
 	cfg.FundingCacheMS = 0
-	return biz.NewAssetCenter(absdata.NewRepo(e.d, decimal.RequireFromString("0.072"), decimal.RequireFromString("0.144")), e.d, e.l, e.clk, cfg, nil)
+	return biz.NewAssetCenter(absdata.NewRepo(e.d, decimal.RequireFromString("0.072"), decimal.RequireFromString("0.144")), e.d, e.l, outbox.NewStore(e.d, e.clk), e.clk, cfg, nil)
 }
 
 // TestAssetCenterLifecycle runs pool selection, a transfer crashed after one batch and

@@ -166,11 +166,12 @@ type BillingUseCase struct {
 	collections  CollectionsHook
 	crash        func()
 	dayend       DayEnder
+	events       EventOutbox
 	log          *log.Helper
 }
 
 // NewBillingUseCase builds the use case.
-func NewBillingUseCase(repo BillingRepo, tx Transactor, l Ledger, balances LedgerBalances, credit AccountCredit, clk clock.Clock, cfg BillingConfig, ch PaymentChannel, logger log.Logger) (*BillingUseCase, error) {
+func NewBillingUseCase(repo BillingRepo, tx Transactor, l Ledger, balances LedgerBalances, credit AccountCredit, events EventOutbox, clk clock.Clock, cfg BillingConfig, ch PaymentChannel, logger log.Logger) (*BillingUseCase, error) {
 	r, err := cfg.rates()
 	if err != nil {
 		return nil, err
@@ -187,7 +188,7 @@ func NewBillingUseCase(repo BillingRepo, tx Transactor, l Ledger, balances Ledge
 	if logger == nil {
 		logger = log.DefaultLogger
 	}
-	return &BillingUseCase{repo: repo, tx: tx, ledger: l, balances: balances, credit: credit, clock: clk, cfg: cfg, rates: r,
+	return &BillingUseCase{repo: repo, tx: tx, ledger: l, balances: balances, credit: credit, events: events, clock: clk, cfg: cfg, rates: r,
 		channel: ch, log: log.NewHelper(log.With(logger, "module", "billing"))}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 )
 
@@ -35,6 +36,9 @@ func (uc *BillingUseCase) setDelinquency(ctx context.Context, st *userState, day
 	case dpd > 0 && st.acct.Status != AccountOverdue:
 		st.acct.Status = AccountOverdue
 		if err := uc.credit.SetStatus(ctx, st.acct.UserID, lineOverdue, "minimum payment past due"); err != nil {
+			return err
+		}
+		if err := uc.events.Emit(ctx, accountEvent(outbox.AccountOverdue, st.acct, day.String(), 0)); err != nil {
 			return err
 		}
 	case dpd == 0 && st.acct.Status == AccountOverdue:
@@ -111,6 +115,9 @@ func (uc *BillingUseCase) chargeOff(ctx context.Context, st *userState, day cloc
 	}
 	st.acct.Status = AccountChargedOff
 	st.acct.ChargedOffDate = day
+	if err := uc.events.Emit(ctx, accountEvent(outbox.AccountChargedOff, st.acct, day.String(), total)); err != nil {
+		return err
+	}
 	st.acct.InterestMicro, st.acct.PenaltyMicro = 0, 0
 	uc.log.WithContext(ctx).Warnw("msg", "account charged off", "business_date", day.String(), "dpd", st.acct.DaysPastDue)
 	return nil

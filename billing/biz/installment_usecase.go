@@ -47,11 +47,12 @@ type InstallmentUseCase struct {
 	statementDay int
 	dueDay       int
 	biller       StatementInstallmentBiller
+	events       EventOutbox
 	log          *log.Helper
 }
 
 // NewInstallmentUseCase builds the use case; statementDay and dueDay are billing's cycle.
-func NewInstallmentUseCase(repo InstallmentRepo, payments PaymentRepo, tx Transactor, l Ledger, clk clock.Clock,
+func NewInstallmentUseCase(repo InstallmentRepo, payments PaymentRepo, tx Transactor, l Ledger, events EventOutbox, clk clock.Clock,
 	cfg InstallmentConfig, statementDay, dueDay int, logger log.Logger) (*InstallmentUseCase, error) {
 	cat, err := installment.NewCatalog(cfg.Config)
 	if err != nil {
@@ -66,7 +67,7 @@ func NewInstallmentUseCase(repo InstallmentRepo, payments PaymentRepo, tx Transa
 	if logger == nil {
 		logger = log.DefaultLogger
 	}
-	return &InstallmentUseCase{repo: repo, payments: payments, tx: tx, ledger: l, clock: clk, catalog: cat, cfg: cfg,
+	return &InstallmentUseCase{repo: repo, payments: payments, tx: tx, ledger: l, events: events, clock: clk, catalog: cat, cfg: cfg,
 		statementDay: statementDay, dueDay: dueDay, log: log.NewHelper(log.With(logger, "module", "installments"))}, nil
 }
 
@@ -143,7 +144,7 @@ func (uc *InstallmentUseCase) CreatePlan(ctx context.Context, r InstallmentReque
 			}
 		}
 		out = p
-		return nil
+		return uc.events.Emit(ctx, planCreatedEvent(p))
 	})
 	return out, err
 }
@@ -271,7 +272,7 @@ func (uc *InstallmentUseCase) PurchaseCaptured(ctx context.Context, pu Purchase)
 	if err != nil || !ok {
 		return 0, err
 	}
-	return p.ID, nil
+	return p.ID, uc.events.Emit(ctx, planCreatedEvent(p))
 }
 
 // postFees recognizes billed installment fees: Dr receivable.fee:<user>, Cr

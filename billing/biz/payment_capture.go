@@ -7,6 +7,7 @@ import (
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 )
 
@@ -77,7 +78,7 @@ func (uc *PaymentUseCase) capture(ctx context.Context, id int64, amount money.Am
 			}
 		}
 		out = p
-		return nil
+		return uc.events.Emit(ctx, paymentEvent(outbox.PaymentCaptured, p, nil))
 	})
 	if err != nil {
 		return Payment{}, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 )
 
@@ -253,7 +254,7 @@ func newFixture() *fixture {
 	cfg := DefaultPaymentConfig()
 	cfg.Categories = []string{"general", "travel"}
 	cfg.CategoryDiscountRates = map[string]decimal.Decimal{"travel": decimal.RequireFromString("0.008")}
-	f.uc = NewPaymentUseCase(f.repo, noTx{}, f.credit, f.ledger, f.clk, cfg, log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal)))
+	f.uc = NewPaymentUseCase(f.repo, noTx{}, f.credit, f.ledger, outbox.Discard{}, f.clk, cfg, log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal)))
 	return f
 }
 

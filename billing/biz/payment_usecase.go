@@ -11,6 +11,7 @@ import (
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 )
 
 // PaymentUseCase authorizes, captures, cancels and refunds checkout payments.
@@ -27,6 +28,7 @@ type PaymentUseCase struct {
 	refundHook  RefundHook
 	accounts    AccountLocker
 	collections CollectionsHook
+	events      EventOutbox
 }
 
 // SetCollectionsHook routes the principal a refund takes off a purchase that a pool owns
@@ -44,14 +46,14 @@ type AccountLocker interface {
 func (uc *PaymentUseCase) SetAccountLocker(l AccountLocker) { uc.accounts = l }
 
 // NewPaymentUseCase builds the use case.
-func NewPaymentUseCase(repo PaymentRepo, tx Transactor, credit CreditLines, l Ledger, clk clock.Clock, cfg PaymentConfig, logger log.Logger) *PaymentUseCase {
+func NewPaymentUseCase(repo PaymentRepo, tx Transactor, credit CreditLines, l Ledger, events EventOutbox, clk clock.Clock, cfg PaymentConfig, logger log.Logger) *PaymentUseCase {
 	if logger == nil {
 		logger = log.DefaultLogger
 	}
 	if cfg.DefaultCategory == "" {
 		cfg.DefaultCategory = DefaultPaymentConfig().DefaultCategory
 	}
-	return &PaymentUseCase{repo: repo, tx: tx, credit: credit, ledger: l, clock: clk, cfg: cfg,
+	return &PaymentUseCase{repo: repo, tx: tx, credit: credit, ledger: l, events: events, clock: clk, cfg: cfg,
 		log: log.NewHelper(log.With(logger, "module", "billing/payments"))}
 }
 
@@ -123,7 +125,7 @@ func (uc *PaymentUseCase) Authorize(ctx context.Context, r AuthorizeRequest) (Pa
 			}
 		}
 		out = p
-		return nil
+		return uc.events.Emit(ctx, authorizationEvent(p))
 	})
 	if err != nil {
 		return Payment{}, err
@@ -182,7 +184,7 @@ func (uc *PaymentUseCase) Cancel(ctx context.Context, id int64, s Scope) (Paymen
 			return err
 		}
 		out = p
-		return nil
+		return uc.events.Emit(ctx, paymentEvent(outbox.PaymentCancelled, p, nil))
 	})
 	if err != nil {
 		return Payment{}, err

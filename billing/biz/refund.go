@@ -8,6 +8,7 @@ import (
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 )
 
@@ -108,7 +109,7 @@ func (uc *PaymentUseCase) Refund(ctx context.Context, r RefundRequest, s Scope) 
 			}
 		}
 		out, outP = rf, p
-		return nil
+		return uc.events.Emit(ctx, paymentEvent(outbox.PaymentRefunded, p, &rf))
 	})
 	if err != nil {
 		return Refund{}, Payment{}, err

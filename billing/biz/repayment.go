@@ -76,7 +76,10 @@ func (uc *BillingUseCase) repay(ctx context.Context, r RepayRequest, source stri
 		}
 		out, err = uc.allocate(ctx, st, Repayment{ID: ids.New(), UserID: r.UserID, Amount: r.Amount, Target: r.Target,
 			Source: source, ChannelRef: r.ChannelRef, ReceivedDate: today, ReceivedAt: now}, today, 0)
-		return err
+		if err != nil {
+			return err
+		}
+		return uc.events.Emit(ctx, repaymentEvent(out))
 	})
 	return out, err
 }

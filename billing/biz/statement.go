@@ -198,6 +198,9 @@ func (uc *BillingUseCase) generate(ctx context.Context, st *userState, date cloc
 	if err != nil || !inserted {
 		return false, err
 	}
+	if err := uc.events.Emit(ctx, statementIssuedEvent(s)); err != nil {
+		return false, err
+	}
 	if err := uc.repo.BillPurchases(ctx, userID, toBill, s.ID); err != nil {
 		return false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 )
 
 // ChunkInput is what the statements job preloads for one user of a chunk with set
@@ -137,6 +138,13 @@ func (uc *BillingUseCase) generateChunk(ctx context.Context, users []string, dat
 		list = append(list, s)
 	}
 	if err := bulk.InsertStatements(ctx, list); err != nil {
+		return err
+	}
+	issued := make([]outbox.Event, len(list))
+	for i, s := range list {
+		issued[i] = statementIssuedEvent(s)
+	}
+	if err := uc.events.Emit(ctx, issued...); err != nil {
 		return err
 	}
 	if err := bulk.BillPurchasesBulk(ctx, bills, simple); err != nil {

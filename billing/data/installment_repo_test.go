@@ -11,6 +11,7 @@ import (
 	"github.com/huabei/huabei/app/data"
 	"github.com/huabei/huabei/app/data/datatest"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	"github.com/huabei/huabei/billing/biz"
 	billingdata "github.com/huabei/huabei/billing/data"
 	"github.com/huabei/huabei/billing/installment"
@@ -21,7 +22,7 @@ func newInstallments(t *testing.T, e *env) (*biz.InstallmentUseCase, *billingdat
 	t.Helper()
 	quiet := log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal))
 	repo := billingdata.NewInstallmentRepo(e.d)
-	uc, err := biz.NewInstallmentUseCase(repo, e.repo, e.d, e.ledger, e.clk, biz.DefaultInstallmentConfig(), 1, 10, quiet)
+	uc, err := biz.NewInstallmentUseCase(repo, e.repo, e.d, e.ledger, outbox.NewStore(e.d, e.clk), e.clk, biz.DefaultInstallmentConfig(), 1, 10, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestInstallmentRefundIntoBilledAndFeePayoff(t *testing.T) {
 		repo := billingdata.NewInstallmentRepo(d)
 		cfg := biz.DefaultInstallmentConfig()
 		cfg.WaiveUnbilledFeesOnPayoff = false
-		uc, err := biz.NewInstallmentUseCase(repo, e.repo, d, e.ledger, e.clk, cfg, 1, 10, quiet)
+		uc, err := biz.NewInstallmentUseCase(repo, e.repo, d, e.ledger, outbox.NewStore(d, e.clk), e.clk, cfg, 1, 10, quiet)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +275,7 @@ func TestInstallmentEqualPaymentProduct(t *testing.T) {
 		quiet := log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal))
 		cfg := biz.DefaultInstallmentConfig()
 		cfg.Products = append(cfg.Products, installment.ProductConfig{Terms: 24, AnnualRate: "0.12"})
-		uc, err := biz.NewInstallmentUseCase(billingdata.NewInstallmentRepo(d), e.repo, d, e.ledger, e.clk, cfg, 1, 10, quiet)
+		uc, err := biz.NewInstallmentUseCase(billingdata.NewInstallmentRepo(d), e.repo, d, e.ledger, outbox.NewStore(d, e.clk), e.clk, cfg, 1, 10, quiet)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,8 @@ package data_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +14,9 @@ import (
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/data"
 	"github.com/huabei/huabei/app/data/datatest"
+	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	"github.com/huabei/huabei/billing/biz"
 	billingdata "github.com/huabei/huabei/billing/data"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
@@ -88,7 +92,7 @@ func newEnv(t *testing.T, d *data.Data) *env {
 	e := &env{d: d, repo: billingdata.NewPaymentRepo(d), credit: &creditLines{limit: money.Yuan(10000)}, clk: &fixedClock{}}
 	e.clk.set(day)
 	e.ledger = ledger.NewLedger(ledgerdata.NewRepo(d), d, quiet)
-	e.uc = biz.NewPaymentUseCase(e.repo, d, e.credit, e.ledger, e.clk, biz.DefaultPaymentConfig(), quiet)
+	e.uc = biz.NewPaymentUseCase(e.repo, d, e.credit, e.ledger, outbox.NewStore(d, e.clk), e.clk, biz.DefaultPaymentConfig(), quiet)
 	return e
 }
 
@@ -376,6 +380,51 @@ func TestConcurrentRefundsNeverExceedCaptured(t *testing.T) {
 		// discount 0.60 on 100.00; 98% refunded → 0.59 (0.588) given back
 		if mp := e.balance(t, ledger.AccountMerchantPayable, "m1"); mp != money.MustParse("2.00")-(got.DiscountAmount-got.RefundedDiscount) || got.RefundedDiscount != money.MustParse("0.59") {
 			t.Fatalf("merchant payable %v, discount %v back %v", mp, got.DiscountAmount, got.RefundedDiscount)
+		}
+	})
+}
+
+// Every payment change records its event in the same transaction; a refused change and a
+// repeated order record none.
+func TestPaymentEventsInOutbox(t *testing.T) {
+	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
+		ctx := context.Background()
+		e := newEnv(t, d)
+		e.credit.decline = "ACCOUNT_FROZEN"
+		authorize(t, e, "o1", money.MustParse("10.00"))
+		e.credit.decline = ""
+		p2 := authorize(t, e, "o2", money.MustParse("10.00"))
+		if _, err := e.uc.Cancel(ctx, p2.ID, biz.Scope{}); err != nil {
+			t.Fatal(err)
+		}
+		p3 := authorize(t, e, "o3", money.MustParse("50.00"))
+		authorize(t, e, "o3", money.MustParse("50.00")) // repeat: no event
+		if _, err := e.uc.Capture(ctx, p3.ID, 0, biz.Scope{MerchantID: "m2"}); !errors.Is(err, biz.ErrPaymentForbidden) {
+			t.Fatalf("other merchant capture: %v", err)
+		}
+		if _, err := e.uc.Capture(ctx, p3.ID, 0, biz.Scope{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.uc.Refund(ctx, biz.RefundRequest{PaymentID: p3.ID, Amount: money.MustParse("5.00")}, biz.Scope{}); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := outbox.NewStore(d, e.clk).Pending(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var types []string
+		for _, ev := range evs {
+			types = append(types, ev.Type)
+			if ev.MerchantID != "m1" {
+				t.Fatalf("event %s merchant %q", ev.Type, ev.MerchantID)
+			}
+		}
+		want := []string{outbox.PaymentDeclined, outbox.PaymentAuthorized, outbox.PaymentCancelled, outbox.PaymentAuthorized, outbox.PaymentCaptured, outbox.PaymentRefunded}
+		if fmt.Sprint(types) != fmt.Sprint(want) {
+			t.Fatalf("events %v, want %v", types, want)
+		}
+		if !strings.Contains(string(evs[5].Data), `"refund_amount":"5.00"`) || !strings.Contains(string(evs[4].Data), `"payment_id":"`+ids.String(p3.ID)+`"`) {
+			t.Fatalf("data: %s / %s", evs[4].Data, evs[5].Data)
 		}
 	})
 }

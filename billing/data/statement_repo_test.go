@@ -10,6 +10,7 @@ import (
 	"github.com/huabei/huabei/app/data"
 	"github.com/huabei/huabei/app/data/datatest"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/app/outbox"
 	"github.com/huabei/huabei/billing/biz"
 	billingdata "github.com/huabei/huabei/billing/data"
 )
@@ -49,7 +50,7 @@ func TestBillingOnBothEngines(t *testing.T) {
 		ch, _ := biz.NewSimulatedChannel("0", 1)
 		cfg := biz.DefaultBillingConfig()
 		repo := billingdata.NewStatementRepo(d)
-		uc, err := biz.NewBillingUseCase(repo, d, e.ledger, e.ledger, credit, e.clk, cfg, ch, log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal)))
+		uc, err := biz.NewBillingUseCase(repo, d, e.ledger, e.ledger, credit, outbox.NewStore(d, e.clk), e.clk, cfg, ch, log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +142,7 @@ func TestAutopayCollectsOnce(t *testing.T) {
 			}
 			cfg := biz.DefaultBillingConfig()
 			cfg.AutopayAttempts = 2
-			uc, err := biz.NewBillingUseCase(billingdata.NewStatementRepo(d), d, e.ledger, e.ledger, &statusLines{creditLines: e.credit}, e.clk, cfg, ch, quiet)
+			uc, err := biz.NewBillingUseCase(billingdata.NewStatementRepo(d), d, e.ledger, e.ledger, &statusLines{creditLines: e.credit}, outbox.NewStore(d, e.clk), e.clk, cfg, ch, quiet)
 			if err != nil {
 				t.Fatal(err)
 			}
