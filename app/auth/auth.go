@@ -1,7 +1,11 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -62,7 +66,50 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
-// Mint signs a token for sub/role valid for ttl.
+// MaxTokenBytes bounds a bearer token (both transports): a larger one is refused before
+// any decoding, so a caller cannot make every request parse kilobytes of claims.
+const MaxTokenBytes = 8 << 10
+
+// DefaultMaxTokenTTL is auth.max_token_ttl's default.
+const DefaultMaxTokenTTL = 24 * time.Hour
+
+// clockSkew is how far the issuer's clock may be ahead of ours (iat) or behind (exp).
+const clockSkew = 60 * time.Second
+
+// Verifier checks bearer tokens: HS256 with Secret; exp required and at most MaxTTL
+// ahead; iat, when present, not in the future; exp, iat and nbf numbers (not strings);
+// iss and aud checked when Issuer / Audience are set.
+type Verifier struct {
+	Secret   string
+	MaxTTL   time.Duration // 0: DefaultMaxTokenTTL
+	Issuer   string
+	Audience string
+}
+
+// Mint signs a token for sub/role valid for ttl with the verifier's secret, issuer and
+// audience, refusing a ttl its own Verify would refuse.
+func (v Verifier) Mint(sub string, role Role, ttl time.Duration, now time.Time) (string, error) {
+	if ttl <= 0 || ttl > v.maxTTL() {
+		return "", fmt.Errorf("auth: token lifetime %s must be above 0 and at most %s (auth.max_token_ttl)", ttl, v.maxTTL())
+	}
+	c := Claims{Role: string(role), RegisteredClaims: jwt.RegisteredClaims{
+		Subject: sub, Issuer: v.Issuer, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+	}}
+	if v.Audience != "" {
+		c.Audience = jwt.ClaimStrings{v.Audience}
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(v.Secret))
+}
+
+func (v Verifier) maxTTL() time.Duration {
+	if v.MaxTTL <= 0 {
+		return DefaultMaxTokenTTL
+	}
+	return v.MaxTTL
+}
+
+// Mint signs a token for sub/role valid for ttl (no issuer or audience). The lifetime is
+// not checked here so tests can make tokens a server must refuse; Verifier.Mint checks it.
 func Mint(secret, sub string, role Role, ttl time.Duration, now time.Time) (string, error) {
 	c := Claims{Role: string(role), RegisteredClaims: jwt.RegisteredClaims{
 		Subject: sub, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
@@ -70,13 +117,34 @@ func Mint(secret, sub string, role Role, ttl time.Duration, now time.Time) (stri
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(secret))
 }
 
-// Verify checks a token's signature (HS256 only: "none" and other algorithms are
-// refused), expiry, subject and role.
+// Verify checks a token with the default limits and no issuer or audience.
 func Verify(secret, token string) (Principal, error) {
+	return Verifier{Secret: secret}.Verify(token)
+}
+
+// Verify checks a token's size, signature (HS256 only: "none" and other algorithms are
+// refused), claim types, expiry and lifetime, issue time, issuer, audience, subject and
+// role. Every failure is the same 401: the caller learns nothing about which check failed.
+func (v Verifier) Verify(token string) (Principal, error) {
+	if len(token) > MaxTokenBytes || !numericTimeClaims(token) {
+		return Principal{}, apierr.ErrUnauthenticated
+	}
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(), jwt.WithLeeway(clockSkew)}
+	if v.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(v.Issuer))
+	}
+	if v.Audience != "" {
+		opts = append(opts, jwt.WithAudience(v.Audience))
+	}
 	var c Claims
-	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return []byte(secret), nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(5*time.Second))
-	if err != nil {
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return []byte(v.Secret), nil }, opts...)
+	if err != nil || c.ExpiresAt == nil {
+		return Principal{}, apierr.ErrUnauthenticated
+	}
+	// A token living longer than max_token_ttl is refused however it was signed: a leaked
+	// long-lived token must not outlast the policy.
+	if time.Until(c.ExpiresAt.Time) > v.maxTTL()+clockSkew {
 		return Principal{}, apierr.ErrUnauthenticated
 	}
 	role := Role(c.Role)
@@ -84,6 +152,52 @@ func Verify(secret, token string) (Principal, error) {
 		return Principal{}, apierr.ErrUnauthenticated
 	}
 	return Principal{Subject: c.Subject, Role: role}, nil
+}
+
+// numericTimeClaims reports whether exp, iat and nbf, where present, are JSON numbers
+// (the JWT library would also accept numeric strings such as "1700000000") and sub and
+// role, where present, are strings.
+func numericTimeClaims(token string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	var claims map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return false
+	}
+	for _, name := range []string{"exp", "iat", "nbf"} {
+		raw, ok := claims[name]
+		if !ok {
+			continue
+		}
+		var n json.Number
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var x any
+		if d.Decode(&x) != nil {
+			return false
+		}
+		if n, ok = x.(json.Number); !ok {
+			return false
+		}
+		if _, err := n.Float64(); err != nil {
+			return false
+		}
+	}
+	for _, name := range []string{"sub", "role", "iss"} {
+		if raw, ok := claims[name]; ok {
+			var s string
+			if json.Unmarshal(raw, &s) != nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Policy maps operations (gRPC full method names, which HTTP routes reuse) to the roles
@@ -134,7 +248,7 @@ func (p *Policy) Operations() map[string][]Role {
 }
 
 // Middleware authenticates the bearer token and checks the operation's roles.
-func (p *Policy) Middleware(secret string) middleware.Middleware {
+func (p *Policy) Middleware(v Verifier) middleware.Middleware {
 	return func(next middleware.Handler) middleware.Handler {
 		return func(ctx context.Context, req any) (any, error) {
 			tr, ok := transport.FromServerContext(ctx)
@@ -154,7 +268,7 @@ func (p *Policy) Middleware(secret string) middleware.Middleware {
 			if !found || tok == "" {
 				return nil, apierr.ErrUnauthenticated
 			}
-			pr, err := Verify(secret, strings.TrimSpace(tok))
+			pr, err := v.Verify(strings.TrimSpace(tok))
 			if err != nil {
 				return nil, err
 			}

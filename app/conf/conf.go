@@ -43,10 +43,20 @@ type Data struct {
 	MaxOpenConns int    `json:"max_open_conns"`
 }
 
+// Auth is the auth section: limits on the bearer tokens the server accepts.
+type Auth struct {
+	// MaxTokenTTL refuses tokens whose exp lies further ahead (default 24h).
+	MaxTokenTTL Duration `json:"max_token_ttl"`
+	// Issuer and Audience, when set, must match the token's iss and aud.
+	Issuer   string `json:"issuer"`
+	Audience string `json:"audience"`
+}
+
 // Config is the loaded configuration.
 type Config struct {
 	Server Server
 	Data   Data
+	Auth   Auth
 	raw    config.Config
 }
 
@@ -96,6 +106,9 @@ func load(src config.Source) (*Config, error) {
 	if err := c.Value("data").Scan(&out.Data); err != nil && !errors.Is(err, config.ErrNotFound) {
 		return nil, fmt.Errorf("conf: data section: %w", err)
 	}
+	if err := c.Value("auth").Scan(&out.Auth); err != nil && !errors.Is(err, config.ErrNotFound) {
+		return nil, fmt.Errorf("conf: auth section: %w", err)
+	}
 	out.applyEnv()
 	return out, out.validate()
 }
@@ -132,6 +145,9 @@ func (c *Config) applyEnv() {
 	if c.Server.MaxBodyBytes == 0 {
 		c.Server.MaxBodyBytes = 1 << 20
 	}
+	if c.Auth.MaxTokenTTL.Duration == 0 {
+		c.Auth.MaxTokenTTL.Duration = 24 * time.Hour
+	}
 	if c.Data.DataDir == "" {
 		c.Data.DataDir = "./var"
 	}
@@ -139,6 +155,9 @@ func (c *Config) applyEnv() {
 }
 
 func (c *Config) validate() error {
+	if c.Auth.MaxTokenTTL.Duration < 0 {
+		return errors.New("conf: auth.max_token_ttl must be positive")
+	}
 	switch c.Server.Mode {
 	case ModeDev, ModeSimulation:
 	case ModeProduction:

@@ -45,6 +45,9 @@ func Route[Req any, Resp any, PReq interface{ *Req }](r *Routes, method, path, o
 		in := PReq(new(Req))
 		switch method {
 		case http.MethodGet, http.MethodDelete:
+			if err := checkQueryFields(ctx.Request().URL.Query(), in); err != nil {
+				return err
+			}
 			if err := ctx.BindQuery(in); err != nil {
 				return badBinding(err)
 			}

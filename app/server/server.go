@@ -8,10 +8,12 @@ import (
 	stderrors "errors"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/encoding"
 	kjson "github.com/go-kratos/kratos/v2/encoding/json"
 	"github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/log"
@@ -20,6 +22,8 @@ import (
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/huabei/huabei/app/apierr"
 	"github.com/huabei/huabei/app/auth"
@@ -34,6 +38,12 @@ func init() {
 	// API.md: snake_case JSON field names, every field present.
 	kjson.MarshalOptions = protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}
 	kjson.UnmarshalOptions = protojson.UnmarshalOptions{DiscardUnknown: true}
+}
+
+// Verifier is the token verifier the configuration asks for (server.jwt_secret and the
+// auth section).
+func Verifier(c *conf.Config) auth.Verifier {
+	return auth.Verifier{Secret: c.Server.JWTSecret, MaxTTL: c.Auth.MaxTokenTTL.Duration, Issuer: c.Auth.Issuer, Audience: c.Auth.Audience}
 }
 
 // Servers are the two transports plus the route table shared by the services.
@@ -66,7 +76,7 @@ func New(o Options) *Servers {
 	chain := []middleware.Middleware{
 		observe(helper, sanitize),
 		recovery(helper),
-		policy.Middleware(o.Config.Server.JWTSecret),
+		policy.Middleware(Verifier(o.Config)),
 	}
 	if o.Limiter != nil {
 		chain = append(chain, rateLimit(o.Limiter))
@@ -93,7 +103,7 @@ func New(o Options) *Servers {
 	gs := kgrpc.NewServer(
 		kgrpc.Address(o.Config.Server.GRPCAddr),
 		kgrpc.Timeout(timeout),
-		kgrpc.Middleware(chain...),
+		kgrpc.Middleware(append([]middleware.Middleware{grpcStatus(), rejectTaggedFields()}, chain...)...),
 	)
 	for _, op := range []string{"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/List", "/kratos.api.Metadata/ListServices", "/kratos.api.Metadata/GetServiceDesc"} {
 		policy.Public(op)
@@ -167,8 +177,64 @@ func decodeJSONBody(r *http.Request, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	if err := encoding.GetCodec("json").Unmarshal(body, v); err != nil {
-		return invalidBody(strings.TrimPrefix(err.Error(), "proto: "))
+	return decodeStrict(body, v)
+}
+
+// strictJSON decodes request bodies: unlike the codec's options (which stay lenient for
+// reading stored responses), a field the message does not have is refused, so a typo such
+// as "instalments" is a 400 naming it instead of a request silently run without it.
+var strictJSON = protojson.UnmarshalOptions{DiscardUnknown: false}
+
+// unknownFieldRE finds the field name in protojson's "unknown field" error.
+var unknownFieldRE = regexp.MustCompile(`unknown field "([^"]*)"`)
+
+func decodeStrict(body []byte, v any) error {
+	var err error
+	if m, ok := v.(proto.Message); ok {
+		err = strictJSON.Unmarshal(body, m)
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(v)
+		if err == nil && dec.More() {
+			err = stderrors.New("trailing data after the JSON value")
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	msg := strings.TrimPrefix(err.Error(), "proto: ")
+	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+		return unknownField(m[1])
+	}
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return unknownField(strings.Trim(name, `"`))
+	}
+	return invalidBody(msg)
+}
+
+// unknownField is the 400 for a request field the operation does not have.
+func unknownField(name string) error {
+	name = strings.ToValidUTF8(name, "?")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return errors.BadRequest(apierr.ReasonInvalidArgument, "unknown field "+strconv.Quote(name)).WithMetadata(map[string]string{"field": name})
+}
+
+// checkQueryFields refuses a query parameter that names no field of the request message
+// (the form decoder would ignore it). A dotted key names a nested field by its first part.
+func checkQueryFields(q url.Values, v any) error {
+	m, ok := v.(proto.Message)
+	if !ok {
+		return nil
+	}
+	fields := m.ProtoReflect().Descriptor().Fields()
+	for key := range q {
+		first, _, _ := strings.Cut(key, ".")
+		if fields.ByName(protoreflect.Name(first)) == nil && fields.ByJSONName(first) == nil {
+			return unknownField(key)
+		}
 	}
 	return nil
 }

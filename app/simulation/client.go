@@ -49,7 +49,7 @@ type Client struct {
 	base     string
 	secret   string
 	hc       *http.Client
-	tokens   sync.Map // role+"|"+sub → token
+	tokens   sync.Map // role+"|"+sub → mintedToken
 	requests atomic.Int64
 	retries  atomic.Int64
 }
@@ -63,16 +63,27 @@ func NewClient(base, secret string) *Client {
 // Requests is the number of HTTP requests sent so far.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
+// mintedToken is a cached token and when it was minted.
+type mintedToken struct {
+	tok string
+	at  time.Time
+}
+
+// tokenTTL stays under the server's auth.max_token_ttl (24h by default); a cached token
+// is replaced once half of it has passed, so a long simulation never sends an expired one.
+const tokenTTL = 23 * time.Hour
+
 func (c *Client) token(role auth.Role, sub string) (string, error) {
 	k := string(role) + "|" + sub
-	if v, ok := c.tokens.Load(k); ok {
-		return v.(string), nil
+	if v, ok := c.tokens.Load(k); ok && time.Since(v.(mintedToken).at) < tokenTTL/2 {
+		return v.(mintedToken).tok, nil
 	}
-	tok, err := auth.Mint(c.secret, sub, role, 72*time.Hour, time.Now())
+	now := time.Now()
+	tok, err := auth.Mint(c.secret, sub, role, tokenTTL, now)
 	if err != nil {
 		return "", err
 	}
-	c.tokens.Store(k, tok)
+	c.tokens.Store(k, mintedToken{tok: tok, at: now})
 	return tok, nil
 }
 

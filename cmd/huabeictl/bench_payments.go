@@ -192,7 +192,8 @@ func runBenchPayments(ctx context.Context, w io.Writer, o benchPaymentsOptions) 
 		o.mysqlDSN = cfg.Data.MySQLDSN
 	}
 	mint := func(sub string, role auth.Role) (string, error) {
-		return auth.Mint(o.secret, sub, role, 2*time.Hour+o.duration, time.Now())
+		// the server refuses tokens living longer than auth.max_token_ttl (default 24h)
+		return auth.Mint(o.secret, sub, role, min(2*time.Hour+o.duration, auth.DefaultMaxTokenTTL), time.Now())
 	}
 	run := fmt.Sprintf("b%d", time.Now().Unix())
 	opsToken, err := mint("bench-ops", auth.RoleOps)

@@ -97,7 +97,8 @@ func newTokenCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tok, err := auth.Mint(cfg.Server.JWTSecret, sub, auth.Role(role), ttl, time.Now())
+			v := auth.Verifier{Secret: cfg.Server.JWTSecret, MaxTTL: cfg.Auth.MaxTokenTTL.Duration, Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience}
+			tok, err := v.Mint(sub, auth.Role(role), ttl, time.Now())
 			if err != nil {
 				return err
 			}
@@ -107,7 +108,7 @@ func newTokenCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&sub, "sub", "", "subject: user id, merchant id or operator name")
 	cmd.Flags().StringVar(&role, "role", "", "shopper, merchant, treasury or ops")
-	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "token lifetime")
+	cmd.Flags().DurationVar(&ttl, "ttl", time.Hour, "token lifetime (at most auth.max_token_ttl, default 24h)")
 	return cmd
 }
 
