@@ -39,6 +39,7 @@ type App struct {
 	installments installmentsModule
 	abs          absModule
 	jobs         jobsModule
+	events       eventsModule
 	outbox       *outbox.Store
 }
 
@@ -85,6 +86,7 @@ func New(ctx context.Context, cfg *conf.Config, logger log.Logger) (*App, func()
 		{"billing", a.wireBilling},
 		{"installments", a.wireInstallments},
 		{"abs", a.wireABS},
+		{"events", a.wireEvents},
 		{"jobs", a.wireJobs},
 	} {
 		if err := w.fn(ctx); err != nil {
@@ -102,6 +104,9 @@ func (a *App) Kratos() *kratos.App {
 	servers := []transport.Server{a.Servers.HTTP, a.Servers.GRPC}
 	if a.jobs.Scheduler != nil {
 		servers = append(servers, a.jobs.Scheduler)
+	}
+	if a.events.runner != nil {
+		servers = append(servers, a.events.runner)
 	}
 	return kratos.New(
 		kratos.Name("huabei"),

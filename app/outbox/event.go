@@ -2,7 +2,9 @@ package outbox
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,4 +132,30 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]Stored, err
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// ErrUnknownEvent is returned by MerchantEvents for an after id that is not one of the
+// merchant's delivered events.
+var ErrUnknownEvent = errors.New("outbox: unknown event")
+
+// MerchantEvents lists the merchant's relayed events after the event afterID ("" from
+// the start) in delivery order. Only relayed events are listed: their positions are
+// final, so paging never skips an event that committed late.
+func (s *Store) MerchantEvents(ctx context.Context, merchantID, afterID string, limit int) ([]Stored, error) {
+	var after int64
+	if afterID != "" {
+		seq, ok := SeqOf(afterID)
+		if !ok {
+			return nil, ErrUnknownEvent
+		}
+		err := s.d.DB(ctx).QueryRowContext(ctx, "SELECT position FROM outbox_event WHERE seq = ? AND merchant_id = ?", seq, merchantID).Scan(&after)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && after == 0) {
+			return nil, ErrUnknownEvent
+		}
+		if err != nil {
+			return nil, fmt.Errorf("outbox: read event: %w", err)
+		}
+	}
+	return s.query(ctx, "SELECT seq, type, merchant_id, data, created_at, position FROM outbox_event WHERE merchant_id = ? AND position > ? ORDER BY position LIMIT ?",
+		merchantID, after, limit)
 }

@@ -22,9 +22,9 @@ var publicRoutes = map[string]bool{}
 // matrixVars returns the path values for a caller acting on its own resources (own) or on
 // another user's or merchant's (!own).
 func matrixVars(w world, role auth.Role, own bool, rnd *rand.Rand) map[string]string {
-	user, pay := ownUser, w.ownPayment
+	user, pay, merchant := ownUser, w.ownPayment, ownMerchant
 	if !own {
-		user, pay = otherUser, w.otherPayment
+		user, pay, merchant = otherUser, w.otherPayment, otherMerchant
 	}
 	if role == auth.RoleOps || role == auth.RoleTreasury {
 		// staff act on anybody: "own" is a real user either way
@@ -32,6 +32,7 @@ func matrixVars(w world, role auth.Role, own bool, rnd *rand.Rand) map[string]st
 	}
 	return map[string]string{
 		"user_id":       user,
+		"merchant_id":   merchant,
 		"payment_id":    pay,
 		"period":        "2026-10",
 		"business_date": "2026-11-01",
@@ -75,14 +76,14 @@ func matrixRequest(r server.RouteInfo, vars map[string]string) (path string, bod
 }
 
 // ownsResources reports whether role's access to r depends on whose resource it is:
-// shoppers on anything carrying a user_id, merchants on payments.
+// shoppers on anything carrying a user_id, merchants on payments and /merchants/{merchant_id}.
 func ownsResources(r server.RouteInfo, role auth.Role) bool {
 	switch role {
 	case auth.RoleShopper:
 		return hasField(r, "user_id")
 	case auth.RoleMerchant:
 		for _, v := range pathVars(r.Path) {
-			if v == "payment_id" {
+			if v == "payment_id" || v == "merchant_id" {
 				return true
 			}
 		}
