@@ -29,7 +29,7 @@ func newScorecardFitCmd() *cobra.Command {
 	var (
 		data, target, bad, out, name string
 		opt                          scorecard.FitOptions
-		minIV                        float64
+		report                       bool
 	)
 	cmd := &cobra.Command{
 		Use:   "fit --data train.csv --target COLUMN --bad VALUE [--out model.json]",
@@ -37,10 +37,17 @@ func newScorecardFitCmd() *cobra.Command {
 		Long: `Fit reads a CSV with a header. Every column except the target and --exclude is a
 feature: numeric if all its non-empty values are numbers, else categorical (override with
 --numeric/--categorical). Numeric features are cut at quantiles and merged until WOE is
-monotonic and every bin holds --min-bin-share of the rows; rare categories are grouped into
-"other", which also scores unseen categories; missing values get their own bin. Features with
-IV below --min-iv are dropped, the rest enter an L2 logistic regression on their WOE, and the
-coefficients are scaled to points (--base-score at --base-odds good:bad, --pdo to double).
+monotonic (unless a likelihood-ratio test at --monotonic-alpha says the free bins fit
+significantly better) and every bin holds --min-bin-share of the rows; rare categories are
+grouped into "other", which also scores unseen categories; missing values get their own bin.
+Features with IV below --min-iv are dropped, the rest enter an L2 logistic regression (on their
+WOE, or on one indicator per bin: --encoding), and the coefficients are scaled to points
+(--base-score at --base-odds good:bad, --pdo to double).
+
+--bins, --min-bin-share, --l2, --min-iv and --encoding left at their zero default are chosen by
+stratified k-fold cross-validation on the training rows (--folds, --seed; small files repeat the
+split), and the summary reports the cross-validated AUC of the choice. --report adds every
+feature's bins (rows, bads, WOE, points) and the grid points tried.
 
 With --out the model JSON goes to that file and the summary table to stdout; without it the
 model JSON goes to stdout and the summary to stderr.`,
@@ -50,15 +57,11 @@ model JSON goes to stdout and the summary to stderr.`,
 			if err != nil {
 				return err
 			}
-			opt.MinIV = minIV
-			if minIV == 0 {
-				opt.MinIV = -1 // FitOptions reads 0 as "default"; on the command line 0 means keep all
-			}
 			opt.Name = name
 			s, rep, err := scorecard.Fit(d, opt)
 			if err != nil {
 				if rep != nil {
-					writeFitSummary(cmd.ErrOrStderr(), rep)
+					writeFitSummary(cmd.ErrOrStderr(), rep, false)
 				}
 				return err
 			}
@@ -76,7 +79,7 @@ model JSON goes to stdout and the summary to stderr.`,
 			} else if err := os.WriteFile(out, model, 0o644); err != nil {
 				return err
 			}
-			return writeFitSummary(summary, rep)
+			return writeFitSummary(summary, rep, report)
 		},
 	}
 	f := cmd.Flags()
@@ -89,10 +92,15 @@ model JSON goes to stdout and the summary to stderr.`,
 	f.Float64Var(&opt.BasePoints, "base-score", 600, "score at which the odds good:bad equal --base-odds")
 	f.Float64Var(&opt.BaseOdds, "base-odds", 50, "odds good:bad at --base-score")
 	f.Float64Var(&opt.PDO, "pdo", 20, "points to double the odds")
-	f.Float64Var(&minIV, "min-iv", 0.02, "drop features with a lower information value (0 keeps all)")
-	f.IntVar(&opt.InitialBins, "bins", 20, "quantile bins per numeric feature before merging")
-	f.Float64Var(&opt.MinBinShare, "min-bin-share", 0.05, "minimum share of rows in a bin or category")
-	f.Float64Var(&opt.L2, "l2", 1, "L2 penalty on the regression coefficients")
+	f.Float64Var(&opt.MinIV, "min-iv", 0, "drop features with a lower information value (0 = cross-validated, negative keeps all)")
+	f.IntVar(&opt.InitialBins, "bins", 0, "quantile bins per numeric feature before merging (0 = cross-validated)")
+	f.Float64Var(&opt.MinBinShare, "min-bin-share", 0, "minimum share of rows in a bin or category (0 = cross-validated)")
+	f.Float64Var(&opt.L2, "l2", 0, "L2 penalty on the regression coefficients (0 = cross-validated)")
+	f.StringVar(&opt.Encoding, "encoding", "", `bins in the regression: "woe" or "bins" ("" = cross-validated)`)
+	f.IntVar(&opt.Folds, "folds", 5, "folds of the cross-validation")
+	f.Uint64Var(&opt.Seed, "seed", 1, "seed of the fold assignment")
+	f.Float64Var(&opt.MonotonicAlpha, "monotonic-alpha", 0.01, "keep non-monotonic numeric bins when monotonicity is rejected at this level (negative forces monotonic)")
+	f.BoolVar(&report, "report", false, "also print each feature's bins and the cross-validation grid")
 	f.StringVar(&out, "out", "", `write the model JSON here ("" or "-" = stdout)`)
 	f.StringVar(&name, "name", "", "model name recorded in the JSON")
 	for _, req := range []string{"data", "target", "bad"} {
@@ -101,25 +109,68 @@ model JSON goes to stdout and the summary to stderr.`,
 	return cmd
 }
 
-func writeFitSummary(w io.Writer, rep *scorecard.FitReport) error {
+func writeFitSummary(w io.Writer, rep *scorecard.FitReport, detail bool) error {
 	fmt.Fprintf(w, "rows %d, bad %d (%.2f%%)", rep.Rows, rep.Bads, 100*float64(rep.Bads)/float64(max(rep.Rows, 1)))
 	if rep.Train.Rows > 0 {
 		fmt.Fprintf(w, "; train AUC %.4f, KS %.4f, Gini %.4f; intercept %.4f (%d Newton steps)",
 			rep.Train.AUC, rep.Train.KS, rep.Train.Gini, rep.Intercept, rep.Iterations)
 	}
 	fmt.Fprintln(w)
+	if cv := rep.CV; cv.Folds > 0 {
+		fmt.Fprintf(w, "cross-validated AUC %.4f (%d folds); chosen: encoding %s, bins %d, min bin share %g, l2 %g, min IV %g\n",
+			cv.AUC, cv.Folds, cv.Encoding, cv.InitialBins, cv.MinBinShare, cv.L2, cv.MinIV)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEATURE\tTYPE\tIV\tCOEFFICIENT\tPOINTS\tBINS")
 	for _, f := range rep.Kept {
 		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.2f..%.2f\t%d\n", f.Name, f.Type, f.IV, f.Coefficient, f.MinPoints, f.MaxPoints, f.Bins)
 	}
-	if err := tw.Flush(); err != nil || len(rep.Dropped) == 0 {
+	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(tw, "DROPPED\tTYPE\tIV\tWHY")
-	for _, f := range rep.Dropped {
-		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%s\n", f.Name, f.Type, f.IV, f.Why)
+	if len(rep.Dropped) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(tw, "DROPPED\tTYPE\tIV\tWHY")
+		for _, f := range rep.Dropped {
+			fmt.Fprintf(tw, "%s\t%s\t%.4f\t%s\n", f.Name, f.Type, f.IV, f.Why)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if detail {
+		return writeFitReport(w, rep)
+	}
+	return nil
+}
+
+// writeFitReport is the --report detail: every kept feature's bins, then the grid tried.
+func writeFitReport(w io.Writer, rep *scorecard.FitReport) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range rep.Kept {
+		shape := ""
+		if f.Type == scorecard.TypeNumeric {
+			shape = ", WOE not monotonic (kept: monotonicity rejected)"
+			if f.Monotonic {
+				shape = ", WOE monotonic"
+			}
+		}
+		fmt.Fprintf(w, "\n%s (%s, IV %.4f%s)\n", f.Name, f.Type, f.IV, shape)
+		fmt.Fprintln(tw, "  BIN\tROWS\tBADS\tWOE\tPOINTS")
+		for _, b := range f.BinDetails {
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%.4f\t%.2f\n", b.Label, b.Rows, b.Bads, b.WOE, b.Points)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(rep.CV.Tried) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\ncross-validation grid (mean held-out AUC)")
+	fmt.Fprintln(tw, "  ENCODING\tMIN_IV\tBINS\tMIN_BIN_SHARE\tL2\tAUC")
+	for _, p := range rep.CV.Tried {
+		fmt.Fprintf(tw, "  %s\t%g\t%d\t%g\t%g\t%.4f\n", p.Encoding, p.MinIV, p.InitialBins, p.MinBinShare, p.L2, p.AUC)
 	}
 	return tw.Flush()
 }

@@ -62,12 +62,13 @@ func TestScorecardFitEvalEndToEnd(t *testing.T) {
 	writeCSV(t, test, 4000, 43)
 
 	out, _, err := runScorecard(t, "fit", "--data", train, "--target", "outcome", "--bad", "bad",
-		"--exclude", "customer_id", "--out", model, "--name", "e2e")
+		"--exclude", "customer_id", "--out", model, "--name", "e2e", "--min-iv", "0.02", "--report")
 	if err != nil {
 		t.Fatalf("fit: %v", err)
 	}
 	t.Logf("fit summary:\n%s", out)
-	for _, want := range []string{"FEATURE", "monthly_income", "late_payments_12m", "housing", "DROPPED", "noise", "train AUC"} {
+	for _, want := range []string{"FEATURE", "monthly_income", "late_payments_12m", "housing", "DROPPED", "noise", "train AUC",
+		"cross-validated AUC", "chosen: encoding", "WOE monotonic", "POINTS", "cross-validation grid"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("fit summary lacks %q:\n%s", want, out)
 		}
@@ -102,7 +103,7 @@ func TestScorecardFitEvalEndToEnd(t *testing.T) {
 
 	// Without --out the model goes to stdout and the summary to stderr.
 	out, errOut, err := runScorecard(t, "fit", "--data", train, "--target", "outcome", "--bad", "bad",
-		"--exclude", "customer_id", "--categorical", "late_payments_12m", "--min-iv", "0")
+		"--exclude", "customer_id", "--categorical", "late_payments_12m", "--min-iv", "-1", "--bins", "10", "--min-bin-share", "0.05", "--l2", "1", "--encoding", "woe")
 	if err != nil {
 		t.Fatalf("fit to stdout: %v", err)
 	}
@@ -111,7 +112,7 @@ func TestScorecardFitEvalEndToEnd(t *testing.T) {
 		t.Fatalf("stdout is not a model: %v", err)
 	}
 	if len(s2.Features()) != 4 || s2.Characteristics[1].Type != scorecard.TypeCategorical {
-		t.Errorf("--min-iv 0 should keep noise and --categorical should apply: %+v", s2.Features())
+		t.Errorf("--min-iv -1 should keep noise and --categorical should apply: %+v", s2.Features())
 	}
 	if !strings.Contains(errOut, "FEATURE") {
 		t.Errorf("summary not on stderr: %q", errOut)

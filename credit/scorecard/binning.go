@@ -3,6 +3,8 @@ package scorecard
 import (
 	"math"
 	"sort"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Smoothing is added to the good and bad count of every non-empty bin before taking the WOE,
@@ -61,7 +63,8 @@ type binnedFeature struct {
 	name, typ string
 	bins      []binCount
 	missing   binCount
-	hasOther  int // index of the rare-category bin, -1 if none
+	hasOther  int  // index of the rare-category bin, -1 if none
+	monotonic bool // numeric: WOE moves one way with the value
 	woes      []float64
 	missWOE   float64
 	elseWOE   float64
@@ -99,8 +102,10 @@ func (f *binnedFeature) computeWOE() {
 
 // binNumeric cuts the non-missing values at quantiles into initialBins bins, merges bins below
 // minCount rows into their smaller neighbour, then merges adjacent bins until WOE is monotonic
-// in whichever direction keeps the most information value.
-func binNumeric(name string, values []string, bad []bool, initialBins, minCount int) *binnedFeature {
+// in whichever direction keeps the most information value. Monotonicity is a prior, not a
+// rule: when a likelihood-ratio test rejects it at level alpha (the free bins explain the bad
+// rate significantly better), the free bins stay. A negative alpha always merges.
+func binNumeric(name string, values []string, bad []bool, initialBins, minCount int, alpha float64) *binnedFeature {
 	f := &binnedFeature{name: name, typ: TypeNumeric, hasOther: -1, row: make([]int, len(values))}
 	type point struct {
 		x   float64
@@ -167,7 +172,10 @@ func binNumeric(name string, values []string, bad []bool, initialBins, minCount 
 			best, bestIV = cand, f.iv
 		}
 	}
-	f.bins = best
+	f.bins, f.monotonic = best, true
+	if alpha > 0 && len(bins) > len(best) && monotonicRejected(bins, best, alpha) {
+		f.bins, f.monotonic = bins, false
+	}
 	f.computeWOE()
 	for i, v := range values {
 		if f.row[i] == -1 {
@@ -292,4 +300,28 @@ func binCategorical(name string, values []string, bad []bool, minCount int) *bin
 	}
 	f.computeWOE()
 	return f
+}
+
+// monotonicRejected tests the monotonic bins (merges of the free ones, so nested) against the
+// free bins: twice the log-likelihood gain of the free bins' bad rates is χ² with one degree
+// of freedom per merged-away bin under the monotonic hypothesis.
+func monotonicRejected(free, mono []binCount, alpha float64) bool {
+	stat := 2 * (binLogLik(free) - binLogLik(mono))
+	df := float64(len(free) - len(mono))
+	return stat > 0 && 1-distuv.ChiSquared{K: df}.CDF(stat) < alpha
+}
+
+// binLogLik is the Bernoulli log-likelihood of the rows when each bin predicts its own bad rate.
+func binLogLik(bins []binCount) float64 {
+	ll := 0.0
+	for _, b := range bins {
+		n := float64(b.rows())
+		if b.bad > 0 {
+			ll += float64(b.bad) * math.Log(float64(b.bad)/n)
+		}
+		if b.good > 0 {
+			ll += float64(b.good) * math.Log(float64(b.good)/n)
+		}
+	}
+	return ll
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -77,14 +78,32 @@ func (s synthetic) dataset(t testing.TB) *Dataset {
 	return d
 }
 
+// syntheticFit is the one default fit of the 20,000-row synthetic set the tests share (the
+// cross-validated grid search makes each fit cost seconds).
+var syntheticFit struct {
+	once           sync.Once
+	s              *Scorecard
+	rep            *FitReport
+	err            error
+	train, holdout synthetic
+}
+
 func fitSynthetic(t testing.TB) (*Scorecard, *FitReport, synthetic, synthetic) {
 	t.Helper()
-	train, holdout := makeSynthetic(20000, 42), makeSynthetic(10000, 4242)
-	s, rep, err := Fit(train.dataset(t), FitOptions{Exclude: []string{"id"}})
-	if err != nil {
-		t.Fatal(err)
+	f := &syntheticFit
+	f.once.Do(func() {
+		f.train, f.holdout = makeSynthetic(20000, 42), makeSynthetic(10000, 4242)
+		d, err := ReadDataset(bytes.NewReader(f.train.csv), "default_flag", "1")
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.s, f.rep, f.err = Fit(d, FitOptions{Exclude: []string{"id"}})
+	})
+	if f.err != nil {
+		t.Fatal(f.err)
 	}
-	return s, rep, train, holdout
+	return f.s, f.rep, f.train, f.holdout
 }
 
 func TestFitRecoversSyntheticSignal(t *testing.T) {
@@ -190,7 +209,7 @@ func TestBinNumericMonotonicAndMinShare(t *testing.T) {
 		if c.Name == "channel" {
 			continue
 		}
-		f := binNumeric(c.Name, c.Values, d.Bad, 20, minCount)
+		f := binNumeric(c.Name, c.Values, d.Bad, 20, minCount, -1)
 		for i, b := range f.bins {
 			if b.rows() < minCount && len(f.bins) > 1 {
 				t.Errorf("%s bin %d has %d rows, want >= %d", c.Name, i, b.rows(), minCount)
