@@ -249,7 +249,7 @@ func fitBinned(d *Dataset, b binnedSet, opt FitOptions) (*Scorecard, *FitReport,
 	}
 
 	var contrib [][]float64 // per candidate: log-odds of bad per bin, then missing, then else
-	var coef []float64       // WOE encoding: the coefficient per candidate
+	var coef []float64      // WOE encoding: the coefficient per candidate
 	var intercept float64
 	if opt.Encoding == EncodingBins {
 		lr, err := fitBinIndicators(d, candidates, opt.L2)
