@@ -85,6 +85,10 @@ func Open(ctx context.Context, o Options) (*Data, func(), error) {
 			return nil, nil, err
 		}
 	}
+	if err := CheckIDCollation(ctx, d.db, d.Dialect); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	return d, cleanup, nil
 }
 

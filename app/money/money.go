@@ -12,9 +12,11 @@ import (
 // Amount is an amount of CNY in fen (1 yuan = 100 fen).
 type Amount int64
 
-// MaxAmount is the largest amount the service accepts from input: 10^15 yuan keeps every
-// sum of a realistic book far away from int64 overflow.
-const MaxAmount Amount = 100_000_000_000_000_000
+// MaxAmount is the largest amount the service accepts from input: 10^11 yuan, above a
+// lender's whole capital and absurd for any one request. Larger amounts are refused when
+// parsed, before they reach a rule; the ledger bounds the sums (billing/ledger MaxVolume),
+// and 10^5 maximal amounts still fit under that bound.
+const MaxAmount Amount = 10_000_000_000_000
 
 var (
 	// ErrSyntax is returned by Parse when the text is not a plain decimal number.

@@ -29,8 +29,9 @@ func TestParse(t *testing.T) {
 		{"+5", 0, ErrSyntax},
 		{"1,000", 0, ErrSyntax},
 		{"99999999999999999999", 0, ErrOverflow},
-		{"1000000000000000.01", 0, ErrOverflow},
-		{"1000000000000000.00", MaxAmount, nil},
+		{"1000000000000000.00", 0, ErrOverflow},
+		{"100000000000.01", 0, ErrOverflow},
+		{"100000000000.00", MaxAmount, nil},
 	}
 	for _, c := range cases {
 		got, err := Parse(c.in)

@@ -53,7 +53,7 @@ func NewMySQLDatabase(t testing.TB) string {
 		t.Fatalf("MariaDB is required for this test (run `make test`, which starts it): %v", err)
 	}
 	name := fmt.Sprintf("huabei_t_%d_%d", time.Now().UnixNano()%1e9, rand.IntN(1e6))
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {

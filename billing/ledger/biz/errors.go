@@ -24,6 +24,11 @@ var (
 	// ErrBalanceBelowFloor is returned by Post when an entry would take an account flagged
 	// with a lower bound (AccountDef.Floor) below zero.
 	ErrBalanceBelowFloor = errors.Conflict("LEDGER_BALANCE_BELOW_FLOOR", "entry would take the account balance below zero")
+	// ErrCapacityExceeded is returned by Post when the entry would take the ledger's total
+	// volume (the sum of all debits, which bounds every balance, every shard of a hot
+	// account and every aggregate: trial-balance totals, funding sums) beyond MaxVolume,
+	// where sums of balances would no longer fit the 64-bit columns. Nothing is written.
+	ErrCapacityExceeded = errors.New(422, "LEDGER_CAPACITY_EXCEEDED", "the books cannot hold this amount: the ledger's total volume would exceed its representable range")
 	// ErrEntryNotFound is returned by Repo lookups of an entry that does not exist.
 	ErrEntryNotFound = errors.NotFound("LEDGER_ENTRY_NOT_FOUND", "journal entry not found")
 	// ErrInvalidCursor is returned by Entries for a cursor it did not hand out.

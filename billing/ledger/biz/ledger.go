@@ -2,6 +2,7 @@ package biz
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +45,22 @@ type NewEntry struct {
 	Entry        Entry
 	PostingsHash string
 	Deltas       []BalanceDelta
+	// Volume is the entry's total debits (= its total credits); the repository adds it to
+	// one volume shard, refusing the entry when that shard would pass VolumeLimit.
+	Volume      money.Amount
+	VolumeLimit money.Amount
 }
+
+// VolumeShards is how many rows the ledger's running volume spreads over (one per
+// transaction sequence modulo VolumeShards), so posting transactions rarely share one.
+const VolumeShards = 16
+
+// MaxVolume bounds the sum of all debits ever posted (10^16 yuan). Every balance row's
+// debits and credits, every account code's sums, the trial balance's totals and any sum
+// of a few signed balances (funding) are at most 2 × MaxVolume, far inside int64 on both
+// engines (MariaDB BIGINT; SQLite silently turns an overflowing integer into a float).
+// Each of the VolumeShards rows holds at most MaxVolume / VolumeShards.
+const MaxVolume money.Amount = 1_000_000_000_000_000_000
 
 // TxSharder is implemented by a Repo that can pick a shard for the transaction open in
 // ctx (ok=false when there is none).
@@ -54,10 +70,11 @@ type TxSharder interface {
 
 // Repo stores the ledger. Every method runs in the transaction carried by ctx, if any.
 type Repo interface {
-	// Append inserts the entry, its postings and its balance deltas. When an entry with
-	// the same idempotency id exists it writes nothing and returns created=false. A Floor
-	// delta that would go below zero fails with ErrBalanceBelowFloor and leaves nothing
-	// of the entry behind.
+	// Append inserts the entry, its postings and its balance deltas, and adds its Volume
+	// to one volume shard. When an entry with the same idempotency id exists it writes
+	// nothing and returns created=false. A Floor delta that would go below zero fails with
+	// ErrBalanceBelowFloor, a volume shard that would pass VolumeLimit with
+	// ErrCapacityExceeded; either leaves nothing of the entry behind.
 	Append(ctx context.Context, e NewEntry) (created bool, err error)
 	// EntryByIdempotencyID loads an entry with its postings and postings hash, reading the
 	// latest committed row (a locking read), or returns ErrEntryNotFound.
@@ -77,7 +94,8 @@ type Repo interface {
 	// account and owner, after the cursor (nil: from the start).
 	Entries(ctx context.Context, account, owner string, after *EntryCursor, limit int) ([]Entry, error)
 	// AppendGroup inserts several entries with their postings and balance deltas (none
-	// with a Floor delta) in one go. When any of their idempotency ids exists already or
+	// with a Floor delta) in one go, adding their volumes to one shard (ErrCapacityExceeded
+	// past VolumeLimit). When any of their idempotency ids exists already or
 	// repeats within the group it writes nothing and returns written=false.
 	AppendGroup(ctx context.Context, es []NewEntry) (written bool, err error)
 	// InTransaction reports whether ctx carries an open transaction.
@@ -94,6 +112,13 @@ type options struct {
 	accounts   []AccountDef
 	now        func() time.Time
 	noGrouping bool
+	maxVolume  money.Amount
+}
+
+// WithMaxVolume lowers the ledger's total volume bound below MaxVolume (tests reach it
+// without posting 10^16 yuan).
+func WithMaxVolume(v money.Amount) Option {
+	return func(o *options) { o.maxVolume = min(v, MaxVolume) }
 }
 
 // WithAccounts adds accounts to the chart or replaces the definitions of existing codes
@@ -121,12 +146,14 @@ type Ledger struct {
 
 	grouping bool
 	group    groupCommitter
+	// shardVolume bounds one volume shard: MaxVolume / VolumeShards.
+	shardVolume money.Amount
 }
 
 // NewLedger builds the ledger on the default chart of accounts plus opts. It panics on an
 // invalid chart: the chart is code, not input.
 func NewLedger(repo Repo, tx Transactor, logger log.Logger, opts ...Option) *Ledger {
-	o := options{now: time.Now}
+	o := options{now: time.Now, maxVolume: MaxVolume}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -137,7 +164,7 @@ func NewLedger(repo Repo, tx Transactor, logger log.Logger, opts ...Option) *Led
 	if logger == nil {
 		logger = log.DefaultLogger
 	}
-	return &Ledger{repo: repo, tx: tx, log: log.NewHelper(log.With(logger, "module", "billing/ledger")), chart: chart, now: o.now, grouping: !o.noGrouping}
+	return &Ledger{repo: repo, tx: tx, log: log.NewHelper(log.With(logger, "module", "billing/ledger")), chart: chart, now: o.now, grouping: !o.noGrouping, shardVolume: o.maxVolume / VolumeShards}
 }
 
 // Chart returns the chart of accounts in use.
@@ -166,7 +193,10 @@ func (l *Ledger) Post(ctx context.Context, e Entry) (Entry, error) {
 			shard = n
 		}
 	}
-	rec := NewEntry{Entry: e, PostingsHash: postingsDigest(e.Postings), Deltas: l.chart.balanceDeltas(e, shard)}
+	rec := NewEntry{Entry: e, PostingsHash: postingsDigest(e.Postings), Deltas: l.chart.balanceDeltas(e, shard), Volume: entryVolume(e), VolumeLimit: l.shardVolume}
+	if rec.Volume > rec.VolumeLimit {
+		return Entry{}, l.capacityError(rec)
+	}
 	if err := ctx.Err(); err != nil {
 		return Entry{}, err
 	}
@@ -176,6 +206,9 @@ func (l *Ledger) Post(ctx context.Context, e Entry) (Entry, error) {
 	var out Entry
 	err := l.tx.InTx(ctx, func(ctx context.Context) error {
 		created, err := l.repo.Append(ctx, rec)
+		if errors.Is(err, ErrCapacityExceeded) {
+			return l.capacityError(rec)
+		}
 		if err != nil {
 			return err
 		}
@@ -337,6 +370,24 @@ func parseCursor(s string) (*EntryCursor, error) {
 		return nil, ErrInvalidCursor
 	}
 	return &EntryCursor{BusinessDate: date, EntryID: n}, nil
+}
+
+// entryVolume is the sum of an entry's debits (validate bounded it: MaxPostings × MaxAmount).
+func entryVolume(e Entry) money.Amount {
+	var v money.Amount
+	for _, p := range e.Postings {
+		if p.Debit {
+			v += p.Amount
+		}
+	}
+	return v
+}
+
+func (l *Ledger) capacityError(rec NewEntry) error {
+	return ErrCapacityExceeded.WithMetadata(map[string]string{
+		"idempotency_id": rec.Entry.IdempotencyID, "amount": rec.Volume.String(),
+		"max_volume": (l.shardVolume * VolumeShards).String(),
+	})
 }
 
 func hasFloor(ds []BalanceDelta) bool {

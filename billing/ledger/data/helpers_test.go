@@ -37,6 +37,7 @@ func entry(idem string, date clock.Date, ps ...biz.Posting) biz.Entry {
 type bookState struct {
 	entries, postings int
 	balances          map[string][2]int64
+	volume            int64
 }
 
 func state(t testing.TB, d *data.Data) bookState {
@@ -48,6 +49,9 @@ func state(t testing.TB, d *data.Data) bookState {
 		t.Fatal(err)
 	}
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ledger_posting`).Scan(&s.postings); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT SUM(debits) FROM ledger_volume`).Scan(&s.volume); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := db.QueryContext(ctx, `SELECT account, owner, shard, debits, credits FROM ledger_balance`)
@@ -69,9 +73,9 @@ func state(t testing.TB, d *data.Data) bookState {
 
 func sameState(t testing.TB, before, after bookState, what string) {
 	t.Helper()
-	if before.entries != after.entries || before.postings != after.postings || len(before.balances) != len(after.balances) {
-		t.Fatalf("%s changed the book: entries %d→%d postings %d→%d balance rows %d→%d", what,
-			before.entries, after.entries, before.postings, after.postings, len(before.balances), len(after.balances))
+	if before.entries != after.entries || before.postings != after.postings || len(before.balances) != len(after.balances) || before.volume != after.volume {
+		t.Fatalf("%s changed the book: entries %d→%d postings %d→%d balance rows %d→%d volume %d→%d", what,
+			before.entries, after.entries, before.postings, after.postings, len(before.balances), len(after.balances), before.volume, after.volume)
 	}
 	for k, v := range before.balances {
 		if after.balances[k] != v {
@@ -112,6 +116,14 @@ func checkInvariants(t testing.TB, d *data.Data) {
 	}
 	if bd != bc {
 		t.Fatalf("balances: debits %d != credits %d", bd, bc)
+	}
+	// The volume rows hold exactly the debits ever posted, each within its bound.
+	var vol, maxShard int64
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(SUM(debits), 0), COALESCE(MAX(debits), 0) FROM ledger_volume`).Scan(&vol, &maxShard); err != nil {
+		t.Fatal(err)
+	}
+	if vol != bd || maxShard > int64(biz.MaxVolume/biz.VolumeShards) {
+		t.Fatalf("ledger volume %d (largest shard %d) != posted debits %d, or over its bound", vol, maxShard, bd)
 	}
 	fromPostings := groupTotals(t, d, `SELECT account, owner, SUM(debit), SUM(credit) FROM ledger_posting GROUP BY account, owner`)
 	fromBalances := groupTotals(t, d, `SELECT account, owner, SUM(debits), SUM(credits) FROM ledger_balance GROUP BY account, owner`)

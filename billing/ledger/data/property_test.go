@@ -103,10 +103,11 @@ func (g *propertyGen) invalid() (biz.Entry, error) {
 func TestLedgerProperty(t *testing.T) {
 	datatest.ForEachEngine(t, func(t *testing.T, d *data.Data) {
 		for seed := uint64(1); seed <= 2; seed++ {
-			runProperty(t, d, seed, 250)
+			// seed 2 runs against a small volume bound, so the book fills up mid-run.
+			runProperty(t, d, seed, 250, map[uint64]money.Amount{2: 16 * 1_500_000}[seed])
 			// Start the next seed on an empty book: its model starts from zero.
-			for _, tbl := range []string{"ledger_entry", "ledger_posting", "ledger_balance"} {
-				if _, err := d.SQL().Exec("DELETE FROM " + tbl); err != nil {
+			for _, stmt := range []string{"DELETE FROM ledger_entry", "DELETE FROM ledger_posting", "DELETE FROM ledger_balance", "UPDATE ledger_volume SET debits = 0"} {
+				if _, err := d.SQL().Exec(stmt); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -121,13 +122,20 @@ func FuzzLedgerSequence(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, seed uint64) {
-		runProperty(t, openSQLite(t), seed, 60)
+		runProperty(t, openSQLite(t), seed, 60, 16*money.Amount(1_000_000+seed%2_000_000))
 	})
 }
 
-func runProperty(t *testing.T, d *data.Data, seed uint64, steps int) {
+// runProperty posts a random sequence; maxVolume > 0 bounds the ledger's volume (0: the
+// default MaxVolume), and an entry refused for capacity must change nothing.
+func runProperty(t *testing.T, d *data.Data, seed uint64, steps int, maxVolume money.Amount) {
 	t.Helper()
-	l := newLedger(d)
+	var opts []biz.Option
+	if maxVolume > 0 {
+		opts = append(opts, biz.WithMaxVolume(maxVolume))
+	}
+	l := newLedger(d, opts...)
+	refused := 0
 	ctx := context.Background()
 	g := &propertyGen{rnd: rand.New(rand.NewPCG(seed, 99)), n: int(seed%1000) * 1_000_000}
 	want := model{}
@@ -138,11 +146,37 @@ func runProperty(t *testing.T, d *data.Data, seed uint64, steps int) {
 		case op < 4: // valid entry
 			what = "valid entry"
 			e := g.valid()
-			if _, err := l.Post(ctx, e); err != nil {
+			_, err := l.Post(ctx, e)
+			if maxVolume > 0 && errors.Is(err, biz.ErrCapacityExceeded) {
+				refused++
+				sameState(t, before, state(t, d), "entry refused for capacity")
+				break
+			}
+			if err != nil {
 				t.Fatalf("seed %d step %d: %v", seed, step, err)
 			}
 			want.apply(l, e)
 			g.posted = append(g.posted, e)
+		case op < 5 && g.rnd.IntN(4) == 0: // an absurd amount repeated: refused whole, nothing written
+			what = "maximal amounts"
+			huge := entry(fmt.Sprintf("huge:%d:%d", seed, step), day1,
+				dr(biz.AccountCustomerCreditBalance, "u1", int64(money.MaxAmount)), cr(biz.AccountCash, "", int64(money.MaxAmount)))
+			for i := range 64 {
+				huge.Postings = append(huge.Postings[:0], dr(biz.AccountCash, "", int64(money.MaxAmount)), cr(biz.AccountCustomerCreditBalance, "u1", int64(money.MaxAmount)))
+				huge.IdempotencyID = fmt.Sprintf("huge:%d:%d:%d", seed, step, i)
+				if _, err := l.Post(ctx, huge); err == nil {
+					if maxVolume > 0 {
+						t.Fatalf("seed %d step %d: %s of %v accepted past a volume bound of %v", seed, step, huge.IdempotencyID, money.MaxAmount, maxVolume)
+					}
+					want.apply(l, huge)
+					g.posted = append(g.posted, huge)
+				} else if !errors.Is(err, biz.ErrCapacityExceeded) {
+					t.Fatalf("seed %d step %d: maximal amount: %v", seed, step, err)
+				}
+			}
+			if maxVolume > 0 {
+				sameState(t, before, state(t, d), what)
+			}
 		case op < 5 && len(g.posted) > 0: // replay, postings shuffled
 			what = "replay"
 			e := g.posted[g.rnd.IntN(len(g.posted))]
@@ -164,7 +198,10 @@ func runProperty(t *testing.T, d *data.Data, seed uint64, steps int) {
 				_, err := l.Post(ctx, bad)
 				return err
 			})
-			if !errors.Is(err, wantErr) {
+			if errors.Is(err, biz.ErrCapacityExceeded) {
+				refused++
+			}
+			if !errors.Is(err, wantErr) && !(maxVolume > 0 && errors.Is(err, biz.ErrCapacityExceeded)) {
 				t.Fatalf("seed %d step %d: err = %v, want %v", seed, step, err, wantErr)
 			}
 			sameState(t, before, state(t, d), what)
@@ -178,7 +215,10 @@ func runProperty(t *testing.T, d *data.Data, seed uint64, steps int) {
 				}
 				return errRollback
 			})
-			if !errors.Is(err, errRollback) {
+			if errors.Is(err, biz.ErrCapacityExceeded) {
+				refused++
+			}
+			if !errors.Is(err, errRollback) && !(maxVolume > 0 && errors.Is(err, biz.ErrCapacityExceeded)) {
 				t.Fatalf("seed %d step %d: %v", seed, step, err)
 			}
 			sameState(t, before, state(t, d), what)
@@ -194,6 +234,9 @@ func runProperty(t *testing.T, d *data.Data, seed uint64, steps int) {
 	tb, err := l.TrialBalance(ctx, day1.AddDays(10))
 	if err != nil || !tb.Balanced {
 		t.Fatalf("trial balance: %+v %v", tb, err)
+	}
+	if maxVolume > 0 && maxVolume < 16*2_000_000 && steps >= 250 && refused == 0 {
+		t.Fatalf("seed %d: the volume bound %v never refused an entry: the check is not exercised", seed, maxVolume)
 	}
 }
 

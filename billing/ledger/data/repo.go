@@ -48,6 +48,18 @@ func (r *repo) Append(ctx context.Context, ne biz.NewEntry) (bool, error) {
 		return false, fmt.Errorf("billing/ledger/data: insert entry %s: %w", e.IdempotencyID, err)
 	}
 
+	shard := r.volumeShard(ctx, e.IdempotencyID)
+	ok, err := r.addVolume(ctx, q, shard, ne.Volume, ne.VolumeLimit)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		if err := r.undo(ctx, q, e.ID, nil); err != nil {
+			return false, err
+		}
+		return false, biz.ErrCapacityExceeded
+	}
+
 	// Floor rows that shrink are checked one by one with a conditional update; everything
 	// else goes into the additive upsert.
 	var floored []biz.BalanceDelta
@@ -66,6 +78,9 @@ func (r *repo) Append(ctx context.Context, ne biz.NewEntry) (bool, error) {
 		}
 		if !ok {
 			if err := r.undo(ctx, q, e.ID, floored[:i]); err != nil {
+				return false, err
+			}
+			if _, err := r.addVolume(ctx, q, shard, -ne.Volume, biz.MaxVolume); err != nil {
 				return false, err
 			}
 			return false, biz.ErrBalanceBelowFloor.WithMetadata(map[string]string{"account": dl.Account, "owner": dl.Owner})
@@ -104,6 +119,17 @@ func (r *repo) AppendGroup(ctx context.Context, es []biz.NewEntry) (bool, error)
 			return false, nil
 		}
 		return false, fmt.Errorf("billing/ledger/data: insert %d entries: %w", len(es), err)
+	}
+	var volume money.Amount
+	for _, ne := range es {
+		volume += ne.Volume
+	}
+	ok, err := r.addVolume(ctx, q, r.volumeShard(ctx, es[0].Entry.IdempotencyID), volume, es[0].VolumeLimit)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, biz.ErrCapacityExceeded
 	}
 	if err := r.insertPostings(ctx, q, es); err != nil {
 		return false, fmt.Errorf("billing/ledger/data: insert postings of %d entries: %w", len(es), err)
@@ -190,6 +216,42 @@ func (r *repo) addBalances(ctx context.Context, q data.Querier, deltas []biz.Bal
 	sb.WriteString(r.upsertBalance)
 	_, err := q.ExecContext(ctx, sb.String(), args...)
 	return err
+}
+
+// volumeShard picks the volume row of the transaction in ctx, so a job chunk posting
+// hundreds of entries holds one row, the same as its hot-account shards (TxShard).
+func (r *repo) volumeShard(ctx context.Context, idem string) int {
+	if n, ok := data.TxSeq(ctx); ok {
+		return int(n % biz.VolumeShards)
+	}
+	return int(fnv32(idem) % biz.VolumeShards)
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// addVolume adds v to a volume shard unless the shard would pass limit (a conditional
+// update: concurrent posters cannot both slip under it). v < 0 takes a refused entry's
+// volume back.
+func (r *repo) addVolume(ctx context.Context, q data.Querier, shard int, v, limit money.Amount) (bool, error) {
+	if v > limit {
+		return false, nil
+	}
+	res, err := q.ExecContext(ctx, `UPDATE ledger_volume SET debits = debits + ? WHERE shard = ? AND debits <= ?`, int64(v), shard, int64(limit-v))
+	if err != nil {
+		return false, fmt.Errorf("billing/ledger/data: add volume: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("billing/ledger/data: rows affected: %w", err)
+	}
+	return n == 1, nil
 }
 
 func (r *repo) InTransaction(ctx context.Context) bool { return data.InTransaction(ctx) }
