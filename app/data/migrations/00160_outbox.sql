@@ -6,7 +6,7 @@
 CREATE TABLE outbox_event (
     seq          BIGINT       NOT NULL,
     type         VARCHAR(40)  NOT NULL,
-    merchant_id  VARCHAR(64)  NOT NULL,
+    merchant_id  VARCHAR(64) COLLATE BINARY  NOT NULL,
     data         TEXT         NOT NULL,
     created_at   BIGINT       NOT NULL,
     position     BIGINT       NOT NULL,
@@ -20,7 +20,7 @@ CREATE INDEX ix_outbox_event_merchant ON outbox_event (merchant_id, position);
 
 -- A merchant's webhook endpoint; secret signs deliveries (HMAC needs the secret itself).
 CREATE TABLE merchant_webhook (
-    merchant_id  VARCHAR(64)   NOT NULL,
+    merchant_id  VARCHAR(64) COLLATE BINARY   NOT NULL,
     url          VARCHAR(2048) NOT NULL,
     secret       VARCHAR(80)   NOT NULL,
     created_at   BIGINT        NOT NULL,
@@ -33,7 +33,7 @@ CREATE TABLE merchant_webhook (
 -- retry window, then dead.
 CREATE TABLE webhook_delivery (
     event_seq        BIGINT        NOT NULL,
-    merchant_id      VARCHAR(64)   NOT NULL,
+    merchant_id      VARCHAR(64) COLLATE BINARY   NOT NULL,
     status           VARCHAR(16)   NOT NULL,
     attempts         INT           NOT NULL,
     first_attempt_at BIGINT        NOT NULL,
