@@ -37,15 +37,22 @@ func NewClockService(ctx context.Context, d *data.Data, clk clock.Clock, test *c
 	s := &ClockService{d: d, clk: clk, test: test, mode: mode}
 	if test != nil {
 		var v string
-		err := d.SQL().QueryRowContext(ctx, "SELECT value FROM app_setting WHERE name = ?", clockSetting).Scan(&v)
+		var setAtMs int64
+		err := d.SQL().QueryRowContext(ctx, "SELECT value, updated_at FROM app_setting WHERE name = ?", clockSetting).Scan(&v, &setAtMs)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return nil, fmt.Errorf("ops: load test clock: %w", err)
 		default:
-			if t, perr := time.Parse(time.RFC3339Nano, v); perr == nil && t.After(time.Now()) {
-				test.Set(t)
+			t, perr := time.Parse(time.RFC3339Nano, v)
+			if perr != nil {
+				return nil, fmt.Errorf("ops: stored test clock %q is not a timestamp: %w", v, perr)
 			}
+			// The test clock runs on from where it was set, so it comes back where it
+			// would be now, in the past as well as in the future: the time set plus the
+			// wall time elapsed since (never less, so timestamps stay ordered).
+			elapsed := max(0, time.Since(time.UnixMilli(setAtMs)))
+			test.Set(t.Add(elapsed))
 		}
 	}
 	return s, nil
