@@ -7,6 +7,7 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 
+	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/job"
 	v1 "github.com/huabei/huabei/billing/api/v1"
 	"github.com/huabei/huabei/billing/biz"
@@ -73,7 +74,8 @@ func (a *App) wireBilling(ctx context.Context) error {
 	v1.RegisterBillingServiceServer(a.Servers.GRPC, svc)
 
 	r := a.Jobs()
-	r.Register("statements", func(ctx context.Context, run *job.Run) error { return uc.StatementsJob(ctx, run.Date, run) })
+	r.Register("statements", func(ctx context.Context, run *job.Run) error { return uc.StatementsJob(ctx, run.Date, run) },
+		job.OnlyFor(func(d clock.Date) error { return biz.CheckStatementDay(uc.Config(), d) }))
 	r.Register("accrue", func(ctx context.Context, run *job.Run) error { return uc.AccrueJob(ctx, run.Date, run) })
 	r.Register("autopay", func(ctx context.Context, run *job.Run) error { return uc.AutopayJob(ctx, run.Date, run) })
 	r.Register("dayend", func(ctx context.Context, run *job.Run) error { return uc.DayEndJob(ctx, run.Date, run) })

@@ -82,7 +82,7 @@ func (a *App) Jobs() *job.Runner {
 		} else if cfg.LeaseTTL != "" {
 			_ = a.Logger.Log(log.LevelWarn, "msg", fmt.Sprintf("jobs.lease_ttl %q is not a duration; using 30s", cfg.LeaseTTL))
 		}
-		a.jobs.Runner = job.NewRunner(a.Data, a.Logger, job.Options{Node: a.Config.Server.NodeID, LeaseTTL: ttl})
+		a.jobs.Runner = job.NewRunner(a.Data, a.Logger, job.Options{Node: a.Config.Server.NodeID, LeaseTTL: ttl, Clock: a.Clock})
 	}
 	return a.jobs.Runner
 }

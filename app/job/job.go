@@ -117,6 +117,9 @@ type Options struct {
 	// Now is the wall clock for leases (default time.Now; leases use real time, never
 	// the business test clock).
 	Now func() time.Time
+	// Clock is the business clock: no run is started for a date after its today
+	// (default the wall clock).
+	Clock clock.Clock
 }
 
 // Runner runs registered jobs.
@@ -127,9 +130,10 @@ type Runner struct {
 	leaseTTL time.Duration
 	poll     time.Duration
 	now      func() time.Time
+	clk      clock.Clock
 
 	mu   sync.Mutex
-	jobs map[string]JobFunc
+	jobs map[string]registration
 	// background runs (async) are cancelled by Close.
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
@@ -147,6 +151,9 @@ func NewRunner(d *data.Data, logger log.Logger, o Options) *Runner {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
 	node := o.Node
 	if node == "" {
 		node = "node"
@@ -158,16 +165,20 @@ func NewRunner(d *data.Data, logger log.Logger, o Options) *Runner {
 	return &Runner{
 		d: d, log: log.NewHelper(log.With(logger, "module", "job")),
 		owner:    node + "/" + ids.String(ids.New()),
-		leaseTTL: o.LeaseTTL, poll: o.PollInterval, now: o.Now,
-		jobs: map[string]JobFunc{}, bgCtx: ctx, bgCancel: cancel,
+		leaseTTL: o.LeaseTTL, poll: o.PollInterval, now: o.Now, clk: o.Clock,
+		jobs: map[string]registration{}, bgCtx: ctx, bgCancel: cancel,
 	}
 }
 
 // Register adds a named job (a later registration of the same name replaces it).
-func (r *Runner) Register(name string, fn JobFunc) {
+func (r *Runner) Register(name string, fn JobFunc, opts ...RegisterOption) {
+	reg := registration{fn: fn}
+	for _, o := range opts {
+		o(&reg)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.jobs[name] = fn
+	r.jobs[name] = reg
 }
 
 // Names lists the registered jobs.
@@ -185,14 +196,14 @@ func (r *Runner) Names() []string {
 // Owner is this runner's lease owner id.
 func (r *Runner) Owner() string { return r.owner }
 
-func (r *Runner) job(name string) (JobFunc, error) {
+func (r *Runner) job(name string) (registration, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	fn, ok := r.jobs[name]
+	reg, ok := r.jobs[name]
 	if !ok {
-		return nil, ErrJobNotFound.WithMetadata(map[string]string{"name": name})
+		return registration{}, ErrJobNotFound.WithMetadata(map[string]string{"name": name})
 	}
-	return fn, nil
+	return reg, nil
 }
 
 // RunOptions tune one call of RunWith.
@@ -210,15 +221,20 @@ func (r *Runner) Run(ctx context.Context, name string, date clock.Date) (Info, e
 }
 
 // RunWith is Run with options. A failed run is returned as Info with status failed and a
-// nil error (the error is in Info.Error); err is for runs that could not be attempted.
+// nil error (the error is in Info.Error); err is for runs that could not be attempted,
+// among them ErrBusinessDateInFuture and a date the job's rules refuse.
 func (r *Runner) RunWith(ctx context.Context, name string, date clock.Date, o RunOptions) (Info, error) {
-	fn, err := r.job(name)
+	reg, err := r.job(name)
 	if err != nil {
 		return Info{}, err
 	}
 	if date.IsZero() {
 		return Info{}, errors.New("job: zero business date")
 	}
+	if err := r.checkDate(reg, date); err != nil {
+		return Info{}, err
+	}
+	fn := reg.fn
 	for {
 		info, acquired, err := r.acquire(ctx, name, date)
 		if err != nil {

@@ -251,6 +251,7 @@ func TestPaymentsE2E(t *testing.T) {
 				}
 				early := d.AddDate(0, 0, 9).Format("2006-01-02")
 				due := d.AddDate(0, 0, 10).Format("2006-01-02")
+				s.SetClock(early) // jobs refuse business dates after the business clock
 				s.Must(200, "POST", "/v1/ops/jobs/auto_capture/runs", ops, map[string]any{"business_date": early})
 				if got := s.Must(200, "GET", "/v1/payments/"+id, ops, nil); got.Str("status") != "authorized" {
 					t.Fatalf("captured before due: %s", got.Raw)
