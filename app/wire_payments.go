@@ -11,6 +11,7 @@ import (
 	v1 "github.com/huabei/huabei/billing/api/v1"
 	"github.com/huabei/huabei/billing/biz"
 	billingdata "github.com/huabei/huabei/billing/data"
+	"github.com/huabei/huabei/billing/installment"
 	"github.com/huabei/huabei/billing/service"
 	creditbiz "github.com/huabei/huabei/credit/biz"
 )
@@ -106,6 +107,15 @@ func (a *App) wirePayments(ctx context.Context) error {
 	}
 	cfg, err := raw.parse()
 	if err != nil {
+		return err
+	}
+	// The same installment products the installments engine offers (wireInstallments
+	// reads the section again for its own use case).
+	icfg := biz.DefaultInstallmentConfig()
+	if err := a.Config.Scan("installments", &icfg); err != nil {
+		return err
+	}
+	if cfg.Installments, err = installment.NewCatalog(icfg.Config); err != nil {
 		return err
 	}
 	repo := billingdata.NewPaymentRepo(a.Data)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/money"
+	"github.com/huabei/huabei/billing/installment"
 	ledger "github.com/huabei/huabei/billing/ledger/biz"
 )
 
@@ -201,6 +202,9 @@ type PaymentConfig struct {
 	Categories []string
 	// DefaultCategory is used when a request names none.
 	DefaultCategory string
+	// Installments are the installment products (the `installments:` section): checkout
+	// refuses installments a purchase cannot have instead of capturing a single payment.
+	Installments *installment.Catalog
 }
 
 // DefaultPaymentConfig returns the product defaults of DESIGN §5.
@@ -209,6 +213,7 @@ func DefaultPaymentConfig() PaymentConfig {
 		AutoCaptureDays: 10,
 		DiscountRate:    decimal.RequireFromString("0.006"),
 		DefaultCategory: "general",
+		Installments:    mustCatalog(installment.DefaultConfig()),
 	}
 }
 

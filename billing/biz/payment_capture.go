@@ -36,6 +36,11 @@ func (uc *PaymentUseCase) capture(ctx context.Context, id int64, amount money.Am
 		if c < 0 || c > p.Amount {
 			return ErrCaptureExceedsAuthorized.WithMetadata(map[string]string{"authorized": p.Amount.String()})
 		}
+		if c != p.Amount { // the authorized amount passed the check at authorization
+			if err := checkCheckoutInstallments(uc.cfg.Installments, c, p.Installments, "amount"); err != nil {
+				return err
+			}
+		}
 		if err := uc.credit.CaptureHold(ctx, p.UserID, p.Amount, c); err != nil {
 			return err
 		}

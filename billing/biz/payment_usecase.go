@@ -53,6 +53,9 @@ func NewPaymentUseCase(repo PaymentRepo, tx Transactor, credit CreditLines, l Le
 	if cfg.DefaultCategory == "" {
 		cfg.DefaultCategory = DefaultPaymentConfig().DefaultCategory
 	}
+	if cfg.Installments == nil {
+		cfg.Installments = DefaultPaymentConfig().Installments
+	}
 	return &PaymentUseCase{repo: repo, tx: tx, credit: credit, ledger: l, events: events, clock: clk, cfg: cfg,
 		log: log.NewHelper(log.With(logger, "module", "billing/payments"))}
 }
@@ -87,6 +90,9 @@ func (uc *PaymentUseCase) Authorize(ctx context.Context, r AuthorizeRequest) (Pa
 	}
 	if !uc.cfg.knownCategory(r.MerchantCategory) {
 		return Payment{}, ErrUnknownMerchantCategory
+	}
+	if err := checkCheckoutInstallments(uc.cfg.Installments, r.Amount, r.Installments, "installments"); err != nil {
+		return Payment{}, err
 	}
 	start := time.Now()
 	now := uc.clock.Now()
