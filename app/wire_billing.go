@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 
@@ -37,6 +38,15 @@ func (c billingCredit) SetStatus(ctx context.Context, userID, status, reason str
 	return err
 }
 
+// HasCreditLine implements biz.CreditLineDirectory.
+func (c billingCredit) HasCreditLine(ctx context.Context, userID string) (bool, error) {
+	_, err := c.LineUseCase.Get(ctx, userID)
+	if errors.Is(err, creditbiz.ErrLineNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // wireBilling builds statements, repayments, accrual, delinquency and autopay, registers
 // their routes, the jobs statements/accrue/autopay/dayend and the billing reconciler.
 func (a *App) wireBilling(ctx context.Context) error {
@@ -69,7 +79,7 @@ func (a *App) wireBilling(ctx context.Context) error {
 		os.Exit(3)
 	})
 	a.ledger.Ledger.RegisterReconciler("billing", ledger.ReconcilerFunc(uc.Reconcile))
-	svc := service.NewBillingService(uc, a.Idem)
+	svc := service.NewBillingService(uc, biz.NewAccountDirectory(billingCredit{a.credit.Lines}, repo), a.Idem)
 	svc.Register(a.Servers.Routes)
 	v1.RegisterBillingServiceServer(a.Servers.GRPC, svc)
 

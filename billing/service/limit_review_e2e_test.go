@@ -38,7 +38,8 @@ func TestLimitReviewE2E(t *testing.T) {
 		w.repay("good", "100.00", fmt.Sprintf("good-%d", i))
 		if i == 0 {
 			s.SetClock("2026-12-15T10:00:00+08:00") // accrual runs for days already ended
-			for d := 11; d <= 14; d++ {             // late never pays: 4 days past due
+			// late never pays: 4 days past due
+			for d := 11; d <= 14; d++ {
 				w.job("accrue", fmt.Sprintf("2026-12-%02d", d))
 			}
 		}

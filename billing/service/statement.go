@@ -18,13 +18,25 @@ import (
 // BillingService implements v1.BillingServiceServer: account, statements, repayments, autopay.
 type BillingService struct {
 	v1.UnimplementedBillingServiceServer
-	uc   *biz.BillingUseCase
-	idem *idem.Store
+	uc    *biz.BillingUseCase
+	users *biz.AccountDirectory
+	idem  *idem.Store
 }
 
-// NewBillingService returns the service.
-func NewBillingService(uc *biz.BillingUseCase, store *idem.Store) *BillingService {
-	return &BillingService{uc: uc, idem: store}
+// NewBillingService returns the service; users refuses accounts billing does not know.
+func NewBillingService(uc *biz.BillingUseCase, users *biz.AccountDirectory, store *idem.Store) *BillingService {
+	return &BillingService{uc: uc, users: users, idem: store}
+}
+
+// knownUser is user() for operations on the account itself: also 404 ACCOUNT_NOT_FOUND
+// for a user with no credit line and no billing account (after the 403 for another
+// shopper's id, so a shopper learns nothing about other users).
+func (s *BillingService) knownUser(ctx context.Context, id string) (string, error) {
+	u, err := user(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return u, s.users.Require(ctx, u)
 }
 
 // Register adds the HTTP routes.
@@ -55,7 +67,7 @@ func dateStr(d clock.Date) string {
 
 // GetAccount implements v1.BillingServiceServer.
 func (s *BillingService) GetAccount(ctx context.Context, req *v1.GetAccountRequest) (*v1.Account, error) {
-	u, err := user(ctx, req.UserId)
+	u, err := s.knownUser(ctx, req.UserId)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +143,7 @@ func newRepayment() *v1.Repayment { return new(v1.Repayment) }
 
 // CreateRepayment implements v1.BillingServiceServer.
 func (s *BillingService) CreateRepayment(ctx context.Context, req *v1.CreateRepaymentRequest) (*v1.Repayment, error) {
-	u, err := user(ctx, req.UserId)
+	u, err := s.knownUser(ctx, req.UserId)
 	if err != nil {
 		return nil, err
 	}
