@@ -87,6 +87,7 @@ func New(ctx context.Context, cfg *conf.Config, logger log.Logger) (*App, func()
 		{"installments", a.wireInstallments},
 		{"abs", a.wireABS},
 		{"events", a.wireEvents},
+		{"settlement", a.wireSettlement},
 		{"jobs", a.wireJobs},
 	} {
 		if err := w.fn(ctx); err != nil {

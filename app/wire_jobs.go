@@ -40,6 +40,8 @@ func defaultJobsConfig() job.Config {
 			"autopay":       {Cron: "0 6 * * *", Date: "today"},
 			"abs_servicing": {Cron: "0 2 * * *", Date: "yesterday"},
 			"limit_review":  {Cron: "0 3 2 * *", Date: "today"},
+			// T+1: at 01:00 merchants are paid for the day that ended
+			"merchant_settlement": {Cron: "0 1 * * *", Date: "yesterday"},
 		},
 	}
 }

@@ -21,6 +21,7 @@ import (
 	kgrpc "github.com/go-kratos/kratos/v2/transport/grpc"
 	khttp "github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -90,6 +91,7 @@ func New(o Options) *Servers {
 		khttp.Timeout(timeout),
 		khttp.Middleware(chain...),
 		khttp.ErrorEncoder(errorEncoder(helper)),
+		khttp.ResponseEncoder(encodeResponse),
 		khttp.RequestDecoder(decodeJSONBody),
 		khttp.Filter(limitBody(maxBody)),
 		khttp.NotFoundHandler(jsonStatus(http.StatusNotFound, apierr.ReasonNotFound, "no such route")),
@@ -263,4 +265,15 @@ func rateLimit(l Limiter) middleware.Middleware {
 			return next(ctx, req)
 		}
 	}
+}
+
+// encodeResponse writes a google.api.HttpBody result as is (CSV files and the like) and
+// everything else with the default codec.
+func encodeResponse(w http.ResponseWriter, r *http.Request, v any) error {
+	if b, ok := v.(*httpbody.HttpBody); ok {
+		w.Header().Set("Content-Type", b.GetContentType())
+		_, err := w.Write(b.GetData())
+		return err
+	}
+	return khttp.DefaultResponseEncoder(w, r, v)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
@@ -210,15 +211,17 @@ func (uc *UseCase) build(ctx context.Context, merchantID string, date clock.Date
 	return uc.events.Emit(ctx, paidEvent(s))
 }
 
-// payoutRef is the channel reference of a settlement's payout: the same on every retry,
-// so the channel never pays it twice.
-func payoutRef(id int64) string { return "settlement:" + ids.String(id) }
+// payoutRef is the channel reference of a settlement's payout: the same on every retry
+// (and one per merchant and date), so the channel never pays it twice.
+func payoutRef(s Settlement) string {
+	return "settlement:" + s.MerchantID + ":" + strconv.Itoa(s.BusinessDate.Int())
+}
 
 // pay asks the channel up to PayoutAttempts times; ok false means it is still unpaid.
 func (uc *UseCase) pay(ctx context.Context, s Settlement) (bool, error) {
 	for i := 0; i < uc.opts.PayoutAttempts; i++ {
 		attempt := s.Attempts + 1
-		ok, reason, err := uc.channel.Payout(ctx, payoutRef(s.ID), s.MerchantID, s.Net, attempt)
+		ok, reason, err := uc.channel.Payout(ctx, payoutRef(s), s.MerchantID, s.Net, attempt)
 		if err != nil {
 			return false, err
 		}
@@ -253,7 +256,7 @@ func (uc *UseCase) recordPaid(ctx context.Context, id int64, attempt int) error 
 			return err
 		}
 		now := uc.clock.Now()
-		if _, err := uc.ledger.Post(ctx, ledger.Entry{IdempotencyID: payoutRef(s.ID) + ":payout", Type: "settlement.payout",
+		if _, err := uc.ledger.Post(ctx, ledger.Entry{IdempotencyID: "settlement:" + ids.String(s.ID) + ":payout", Type: "settlement.payout",
 			Description: "settlement of " + s.BusinessDate.String() + " to merchant " + s.MerchantID, BusinessDate: clock.DateOf(now),
 			Postings: []ledger.Posting{
 				{Account: ledger.AccountMerchantPayable, Owner: s.MerchantID, Debit: true, Amount: s.Net},

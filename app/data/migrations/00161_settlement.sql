@@ -40,7 +40,7 @@ CREATE INDEX ix_merchant_settlement_line_settlement ON merchant_settlement_line 
 -- The simulated payout channel's own book (dev and tests): what it paid, by reference, so
 -- a payout asked again after a crash is recognised and not paid twice.
 CREATE TABLE channel_payout (
-    ref          VARCHAR(64)  NOT NULL,
+    ref          VARCHAR(160) NOT NULL,
     merchant_id  VARCHAR(64)  NOT NULL,
     amount       BIGINT       NOT NULL,
     paid_at      BIGINT       NOT NULL,
