@@ -348,4 +348,3 @@ func (w *Webhooks) Deliveries(ctx context.Context, merchantID string) ([]Deliver
 	}
 	return out, rows.Err()
 }
-

@@ -165,16 +165,20 @@ func TestWebhooksE2E(t *testing.T) {
 			rc.secret = rot.Str("secret")
 			rc.mu.Unlock()
 
-			openLine(t, s, "u1")
+			user := "u-" + ids.String(ids.New()) // Redis velocity counters outlive the test database
+			openLine(t, s, user)
 			var pids []string
 			for i := 0; i < 3; i++ {
-				p := s.Must(200, "POST", "/v1/payments", merchant, map[string]any{"user_id": "u1", "merchant_order_id": fmt.Sprint("o", i), "amount": "100.00"})
+				p := s.Must(200, "POST", "/v1/payments", merchant, map[string]any{"user_id": user, "merchant_order_id": fmt.Sprint("o", i), "amount": "100.00"})
+				if p.Str("status") != "authorized" {
+					t.Fatalf("declined: %s", p.Raw)
+				}
 				pids = append(pids, p.Str("payment_id"))
 			}
 			s.Must(200, "POST", "/v1/payments/"+pids[0]+"/capture", merchant, map[string]any{})
 			s.Must(200, "POST", "/v1/payments/"+pids[0]+"/refunds", merchant, map[string]any{"amount": "10.00"}, "Idempotency-Key", "r1")
 			s.Must(200, "POST", "/v1/payments/"+pids[1]+"/cancel", merchant, map[string]any{})
-			s.Must(200, "POST", "/v1/payments", merchant2, map[string]any{"user_id": "u1", "merchant_order_id": "x", "amount": "1.00"})
+			s.Must(200, "POST", "/v1/payments", merchant2, map[string]any{"user_id": user, "merchant_order_id": "x", "amount": "1.00"})
 
 			const want = 6 // 3 authorized, captured, refunded, cancelled
 			waitFor(t, "every m1 event at the endpoint", func() bool { return rc.count() >= want })

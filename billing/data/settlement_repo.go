@@ -13,6 +13,7 @@ import (
 
 	"github.com/huabei/huabei/app/clock"
 	"github.com/huabei/huabei/app/data"
+	"github.com/huabei/huabei/app/ids"
 	"github.com/huabei/huabei/app/money"
 	"github.com/huabei/huabei/billing/biz"
 	"github.com/huabei/huabei/billing/settlement"
@@ -326,8 +327,8 @@ func (c *SimulatedPayouts) Payout(ctx context.Context, ref, merchantID string, a
 	if u.LessThan(c.rate) {
 		return false, "CHANNEL_DECLINED", nil
 	}
-	if _, err := c.d.SQL().ExecContext(ctx, c.d.Dialect.InsertIgnore()+` channel_payout (ref, merchant_id, amount, paid_at) VALUES (?, ?, ?, ?)`,
-		ref, merchantID, int64(amount), millis(clock.Real{}.Now())); err != nil {
+	if _, err := c.d.SQL().ExecContext(ctx, `INSERT INTO channel_payout (id, ref, attempt, merchant_id, amount, paid_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		ids.New(), ref, attempt, merchantID, int64(amount), millis(clock.Real{}.Now())); err != nil {
 		return false, "", fmt.Errorf("settlement: channel: %w", err)
 	}
 	return true, "", nil

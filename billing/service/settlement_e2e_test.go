@@ -1,12 +1,19 @@
 package service_test
 
 import (
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/shopspring/decimal"
+
+	"github.com/huabei/huabei/app/auth"
 	"github.com/huabei/huabei/app/e2etest"
 	"github.com/huabei/huabei/app/money"
 	"github.com/huabei/huabei/configs"
@@ -241,4 +248,80 @@ func TestMerchantSettlementE2E(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSettlementCrashE2E (MariaDB): the process dies (exit right after the channel paid a
+// settlement, before the payout is recorded) again and again during the settlement job;
+// each restart re-runs it. Every settlement ends paid exactly once: one channel payout per
+// settlement, funding cash down by exactly the nets, one settlement.paid each.
+func TestSettlementCrashE2E(t *testing.T) {
+	s := e2etest.Start(t, e2etest.Options{Engine: "mysql", Env: []string{"HUABEI_JOBS_CRON=off",
+		"HUABEI_TEST_CRASH_AFTER_PAYOUTS=2", "HUABEI_JOBS_LEASE_TTL=1s"}})
+	s.SetClock("2026-11-05T10:00:00+08:00")
+	openLine(t, s, "u-crash", "")
+	merchants := []string{"mc-a", "mc-b", "mc-c", "mc-d", "mc-e"}
+	want := money.Amount(0)
+	for i, m := range merchants {
+		tok := e2etest.Token(m, auth.RoleMerchant)
+		p := pay(t, s, tok, map[string]any{"user_id": "u-crash", "merchant_order_id": "c", "amount": fmt.Sprintf("%d.00", 100*(i+1))})
+		s.Must(200, "POST", "/v1/payments/"+p.Str("payment_id")+"/capture", tok, map[string]any{})
+		gross := money.MustParse(fmt.Sprintf("%d.00", 100*(i+1)))
+		want += gross - gross.MulRate(decimal.RequireFromString("0.006"), money.HalfUp)
+	}
+	cash0 := fundingCash(t, s)
+	s.SetClock("2026-11-06T01:00:00+08:00")
+	crashes := 0
+	for {
+		if crashes > 10 {
+			t.Fatal("merchant_settlement did not finish")
+		}
+		r, err := s.TryCall("POST", "/v1/ops/jobs/merchant_settlement/runs", ops, map[string]any{"business_date": "2026-11-05"})
+		if err == nil && r.Status == 200 && r.Str("status") == "succeeded" {
+			break
+		}
+		// the process exits by itself at the hook: wait for it, then restart
+		for i := 0; i < 400; i++ {
+			resp, err := http.Get(s.URL + "/healthz")
+			if err != nil {
+				break
+			}
+			resp.Body.Close()
+			time.Sleep(25 * time.Millisecond)
+		}
+		s.Kill()
+		crashes++
+		time.Sleep(1100 * time.Millisecond) // the dead runner's lease expires
+		s.Restart()
+	}
+	if crashes < 2 {
+		t.Fatalf("%d crashes: the hook did not interrupt the payouts", crashes)
+	}
+	db, err := sql.Open("mysql", s.MySQLDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var payouts, paidSettlements, events int
+	var paidSum, netSum int64
+	if err := db.QueryRow("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM channel_payout").Scan(&payouts, &paidSum); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("SELECT COUNT(*), COALESCE(SUM(net_amount), 0) FROM merchant_settlement WHERE status = 'paid'").Scan(&paidSettlements, &netSum); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("SELECT COUNT(*) FROM outbox_event WHERE type = 'settlement.paid'").Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	if payouts != len(merchants) || paidSettlements != len(merchants) || events != len(merchants) ||
+		money.Amount(paidSum) != want || money.Amount(netSum) != want {
+		t.Fatalf("after %d crashes: %d channel payouts (%v), %d paid settlements (%v), %d settlement.paid events; want %d each, %v",
+			crashes, payouts, money.Amount(paidSum), paidSettlements, money.Amount(netSum), events, len(merchants), want)
+	}
+	if cash := fundingCash(t, s); cash0-cash != want {
+		t.Fatalf("funding cash fell by %v, want exactly %v", cash0-cash, want)
+	}
+	if p := payableBalance(t, s); p != 0 {
+		t.Fatalf("merchant.payable %v after settlement", p)
+	}
+	t.Logf("settlement survived %d crashes between a channel payout and its record", crashes)
 }

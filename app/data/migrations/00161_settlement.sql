@@ -37,15 +37,19 @@ CREATE TABLE merchant_settlement_line (
 );
 CREATE INDEX ix_merchant_settlement_line_settlement ON merchant_settlement_line (settlement_id);
 
--- The simulated payout channel's own book (dev and tests): what it paid, by reference, so
--- a payout asked again after a crash is recognised and not paid twice.
+-- The simulated payout channel's own book (dev and tests): every payout it made, so a
+-- payout asked again after a crash is recognised and not paid twice (and a double payout
+-- would show as a second row of the ref).
 CREATE TABLE channel_payout (
+    id           BIGINT       NOT NULL,
     ref          VARCHAR(160) NOT NULL,
+    attempt      INT          NOT NULL,
     merchant_id  VARCHAR(64)  NOT NULL,
     amount       BIGINT       NOT NULL,
     paid_at      BIGINT       NOT NULL,
-    PRIMARY KEY (ref)
+    PRIMARY KEY (id)
 );
+CREATE INDEX ix_channel_payout_ref ON channel_payout (ref);
 
 -- the settlement job finds the date's active merchants; the merchant API lists payments
 CREATE INDEX ix_payment_capture_merchant ON payment (capture_date, merchant_id);
