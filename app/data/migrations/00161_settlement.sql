@@ -5,7 +5,7 @@
 -- for the merchant's next settlement). paid_at unix ms (0 = unpaid).
 CREATE TABLE merchant_settlement (
     id              BIGINT       NOT NULL,
-    merchant_id     VARCHAR(64)  NOT NULL,
+    merchant_id     VARCHAR(64) COLLATE BINARY NOT NULL,
     business_date   INT          NOT NULL,
     gross_captured  BIGINT       NOT NULL,
     refunds         BIGINT       NOT NULL,
@@ -30,7 +30,7 @@ CREATE TABLE merchant_settlement_line (
     source_id          BIGINT       NOT NULL,
     settlement_id      BIGINT       NOT NULL,
     payment_id         BIGINT       NOT NULL,
-    merchant_order_id  VARCHAR(64)  NOT NULL,
+    merchant_order_id  VARCHAR(64) COLLATE BINARY NOT NULL,
     amount             BIGINT       NOT NULL,
     discount           BIGINT       NOT NULL,
     PRIMARY KEY (kind, source_id)
@@ -42,9 +42,9 @@ CREATE INDEX ix_merchant_settlement_line_settlement ON merchant_settlement_line 
 -- would show as a second row of the ref).
 CREATE TABLE channel_payout (
     id           BIGINT       NOT NULL,
-    ref          VARCHAR(160) NOT NULL,
+    ref          VARCHAR(160) COLLATE BINARY NOT NULL,
     attempt      INT          NOT NULL,
-    merchant_id  VARCHAR(64)  NOT NULL,
+    merchant_id  VARCHAR(64) COLLATE BINARY NOT NULL,
     amount       BIGINT       NOT NULL,
     paid_at      BIGINT       NOT NULL,
     PRIMARY KEY (id)
