@@ -33,8 +33,8 @@ func TestUserIDsAreExactE2E(t *testing.T) {
 			if r := s.Call("GET", "/v1/credit/lines/VICTIM-ALICE", mallory, nil); r.Status != 404 {
 				t.Errorf("VICTIM-ALICE's line: %d %s (want 404: that user has none)", r.Status, r.Raw)
 			}
-			if r := s.Must(200, "GET", "/v1/users/VICTIM-ALICE/account", mallory, nil); r.Str("unbilled") != "0.00" {
-				t.Errorf("VICTIM-ALICE's account shows victim-alice's purchases: %s", r.Raw)
+			if r := s.Call("GET", "/v1/users/VICTIM-ALICE/account", mallory, nil); r.Status != 404 || r.Str("reason") != "ACCOUNT_NOT_FOUND" {
+				t.Errorf("VICTIM-ALICE's account: %d %s (want 404 ACCOUNT_NOT_FOUND: that user has none, victim-alice's is not shown)", r.Status, r.Raw)
 			}
 			// Spending: a checkout for VICTIM-ALICE finds no line, so it is declined.
 			r := s.Must(200, "POST", "/v1/payments", merchant, map[string]any{"user_id": "VICTIM-ALICE", "merchant_order_id": "m-1", "amount": "50.00"})
